@@ -1,0 +1,34 @@
+# The S2AC reproduction suite. `make help` lists the targets.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)
+QUICK ?= 0
+SEEDS ?= 5
+SWIFTFLAGS ?=
+
+.PHONY: help deps build test bench report fig4 multigoal obstacle mujoco rliable table1 clean
+
+help:
+	@echo "make fig4            Fig 4, 9, 10: entropy evaluation and kernel sweep (QUICK=1 for a reduced grid)"
+	@echo "make test            build and run every test"
+	@echo "make bench           speed benchmarks -> Results/bench/*.csv"
+	@echo "make report          CSV tables under Results/tables/ from every Results/**/*.h5"
+	@echo "make deps            install missing Debian and Python packages"
+	@echo "make build           release build of the library and every executable"
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
+
+test: deps
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
+	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS)
+
+report: build
+	$(BIN)/report --results Results
+
+clean:
+	rm -rf .build

@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// The S2AC reproduction suite. Grouped by role: C libraries, the library, one executable per
+// paper figure (plus report and bench), tests.
+import PackageDescription
+
+let cLibraries: [Target] = [
+    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
+                   providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "CMuJoCo", path: "Sources/CMuJoCo", providers: [.apt(["libmujoco-dev"])]),
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+]
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let library: [Target] = [
+    .target(name: "S2ACCore",
+            dependencies: ["CHDF5", "CMuJoCo", "CBLAS",
+                           .product(name: "Numerics", package: "swift-numerics")],
+            path: "Sources/S2ACCore",
+            swiftSettings: release),
+]
+
+/// One executable per figure or tool; each is a thin ParsableCommand over S2ACCore.
+func experiment(_ name: String, _ folder: String) -> Target {
+    .executableTarget(name: name,
+                      dependencies: ["S2ACCore",
+                                     .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      path: "Experiments/\(folder)",
+                      swiftSettings: release)
+}
+
+let experiments: [Target] = [
+    experiment("report", "Report"),
+]
+
+let tests: [Target] = [
+    .testTarget(name: "S2ACCoreTests", dependencies: ["S2ACCore"], path: "Tests/S2ACCoreTests",
+                resources: [.copy("Fixtures")]),
+]
+
+let package = Package(
+    name: "S2AC",
+    platforms: [.macOS(.v13)],
+    products: [.library(name: "S2ACCore", targets: ["S2ACCore"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: cLibraries + library + experiments + tests,
+    swiftLanguageModes: [.v5]
+)
