@@ -18,12 +18,17 @@ let library: [Target] = [
                            .product(name: "Numerics", package: "swift-numerics")],
             path: "Sources/S2ACCore",
             swiftSettings: release),
+    // Shared by the executables only: the suite's exit-code conventions over ArgumentParser.
+    .target(name: "ExperimentSupport",
+            dependencies: ["S2ACCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ExperimentSupport",
+            swiftSettings: release),
 ]
 
 /// One executable per figure or tool; each is a thin ParsableCommand over S2ACCore.
 func experiment(_ name: String, _ folder: String) -> Target {
     .executableTarget(name: name,
-                      dependencies: ["S2ACCore",
+                      dependencies: ["S2ACCore", "ExperimentSupport",
                                      .product(name: "ArgumentParser", package: "swift-argument-parser")],
                       path: "Experiments/\(folder)",
                       swiftSettings: release)

@@ -1,9 +1,10 @@
 import ArgumentParser
+import ExperimentSupport
 import S2ACCore
 
-@main
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Turn the HDF5 results under Results/ into CSV tables under Results/tables/.")
 
     @Option(help: "The results folder to walk.")
@@ -13,3 +14,5 @@ struct Report: ParsableCommand {
         print("report: nothing to report yet under \(results)")
     }
 }
+
+Report.suiteMain()
