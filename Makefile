@@ -7,7 +7,13 @@ QUICK ?= 0
 SEEDS ?= 5
 SWIFTFLAGS ?=
 
-.PHONY: help deps build test bench report fig4 multigoal obstacle mujoco rliable table1 clean
+.PHONY: help deps build test bench report clean
+
+# Each part of the suite adds its own targets in mk/<part>.mk: figure targets, benchmarks
+# (appended to BENCHES, run by `make bench`) and set-up steps the tests need (TEST_PREREQS).
+BENCHES :=
+TEST_PREREQS :=
+include $(sort $(wildcard mk/*.mk))
 
 help:
 	@echo "make fig4            Fig 4, 9, 10: entropy evaluation and kernel sweep (QUICK=1 for a reduced grid)"
@@ -23,9 +29,11 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
-test: deps
+test: deps $(TEST_PREREQS)
 	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS)
+
+bench: build $(BENCHES)
 
 report: build
 	$(BIN)/report --results Results
