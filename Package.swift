@@ -36,6 +36,8 @@ func experiment(_ name: String, _ folder: String) -> Target {
 
 let experiments: [Target] = [
     experiment("report", "Report"),
+    experiment("entropy-eval", "EntropyEval"),
+    experiment("kernel-sweep", "KernelSweep"),
 ]
 
 let tests: [Target] = [
