@@ -8,7 +8,8 @@ import Foundation
 ///                    ground_truth_samples` (-1 where they do not apply), `estimates` (runs x 4:
 ///                    logdet, trace, closed form with 1/(m-1), closed form with 1/m; NaN where they do not apply)
 ///   /runs/<00000>    per run: `entropy_by_step` ((L+1) x 4, same columns, row 0 = q0),
-///                    `sigma_by_step` (L), `initial_particles` and `final_particles` (m x d)
+///                    `sigma_by_step` (L), `initial_particles` and `final_particles` (m x d), and the
+///                    target: `target_mean`, `target_covariance` (Gaussian) or `target_means` (M x d, mixture)
 public enum Fig4Tables {
     /// The columns of fig4a.csv, fig4b.csv, fig4c.csv and fig10.csv.
     public static let columns = ["figure", "sampler", "config", "start", "bandwidth", "eps", "m", "L", "dim",
@@ -53,6 +54,12 @@ public enum Fig4Tables {
             try g.write("sigma_by_step", r.result.sigmaByStep)
             try g.write("initial_particles", r.result.initialParticles, shape: [r.info.particles, r.info.dimension])
             try g.write("final_particles", r.result.finalParticles, shape: [r.info.particles, r.info.dimension])
+            if let gauss = r.target as? Gaussian {
+                try g.write("target_mean", gauss.mean)
+                try g.write("target_covariance", gauss.covariance, shape: [gauss.dimension, gauss.dimension])
+            } else if let mix = r.target as? GaussianMixture {
+                try g.write("target_means", mix.means, shape: [mix.components, mix.dimension])
+            }
         }
         try writer.commit()
     }

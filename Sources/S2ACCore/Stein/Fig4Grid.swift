@@ -62,6 +62,7 @@ public struct Fig4Job: Sendable {
 /// A finished run.
 public struct Fig4Record: Sendable {
     public var info: Fig4RunInfo
+    public var target: any Target
     public var groundTruth: GroundTruthEntropy
     public var result: EntropyRunResult
 }
@@ -226,7 +227,7 @@ public enum Fig4Grid {
             progress?(done, jobs.count, elapsed, left)
         }
         return try jobs.indices.map { i in
-            Fig4Record(info: jobs[i].info, groundTruth: jobs[i].groundTruth, result: try slots[i]!.get())
+            Fig4Record(info: jobs[i].info, target: jobs[i].spec.target, groundTruth: jobs[i].groundTruth, result: try slots[i]!.get())
         }
     }
 }
