@@ -107,6 +107,26 @@ func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
         #expect(abs(mc.value - expected) < 4 * mc.standardError)
     }
 
+    @Test func projectedMonteCarloAgreesWithDirectSampling() throws {
+        for (components, dim) in [(4, 10), (6, 20), (1, 12)] {
+            var trng = SeedTree(seed: 30).stream(.target, index: UInt64(dim))
+            let mix = try GaussianMixture.circle(components: components, dimension: dim, std: 1, using: &trng)
+            var r1 = SeedTree(seed: 31).stream(.evaluation), r2 = SeedTree(seed: 32).stream(.evaluation)
+            let direct = mix.monteCarloEntropy(samples: 300_000, using: &r1)
+            let projected = mix.projectedMonteCarloEntropy(samples: 300_000, using: &r2)
+            let se = (direct.standardError * direct.standardError + projected.standardError * projected.standardError).squareRoot()
+            #expect(abs(direct.value - projected.value) < 4 * se)
+            if let exact = mix.exactEntropy { #expect(abs(projected.value - exact) < 4 * projected.standardError) }
+        }
+        // Gamma(a): mean a, variance a.
+        var g = SeedTree(seed: 33).stream(.evaluation)
+        let draws = (0..<200_000).map { _ in g.nextGamma(shape: 4.5) }
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count - 1)
+        #expect(abs(mean - 4.5) < 4 * (4.5 / Double(draws.count)).squareRoot())
+        #expect(abs(variance - 4.5) < 0.1)
+    }
+
     @Test func badTargetsAreInputErrors() {
         #expect(throws: InputError.self) { _ = try Gaussian(mean: [0, 0], covariance: [1, 2, 2, 1]) }
         #expect(throws: InputError.self) { _ = try Gaussian(mean: [0, 0], covariance: [1, 0.5, 0.4, 1]) }

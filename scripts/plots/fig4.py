@@ -120,7 +120,7 @@ def fig4b_and_9(path, out):
     starts = list(dict.fromkeys(r["start"] for r in rows))
     sigmas = sorted(set(float(r["bandwidth"][6:-1]) for r in rows))
     pairs = list(dict.fromkeys((r["particles"], r["steps"]) for r in rows))
-    fig, axes = plt.subplots(1, len(starts), figsize=(7 * len(starts), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(starts), figsize=(7 * len(starts) + 2.5, 4.5), squeeze=False)
     markers = "os^*Pd"
     for s, start in enumerate(starts):
         ax = axes[0][s]
@@ -135,9 +135,11 @@ def fig4b_and_9(path, out):
         ax.set_xticks(range(len(sigmas)), ["%g" % v for v in sigmas])
         ax.set_xlabel("kernel sigma")
         ax.set_ylabel("H(q^L)")
-        ax.set_ylim(0, 5)
-        ax.set_title("Fig 4b, start %s" % start)
-        ax.legend(fontsize=7, loc="lower right")
+        low = -1.0
+        ax.set_ylim(low, 5.5)
+        hidden = sum(1 for r in rows if r["start"] == start for j in (0, 2) if r["estimates"][j] < low)
+        ax.set_title("Fig 4b, start %s%s" % (start, "" if hidden == 0 else " (%d values below %g not shown)" % (hidden, low)))
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig4b-%s.png" % config), dpi=110)
     plt.close(fig)

@@ -189,7 +189,9 @@ public enum Fig4Grid {
         parallelFor(order.count, threads: threads) { n in
             let k = order[n]
             var rng = SeedTree(seed: UInt64(targetKeys[k].seed)).stream(.evaluation, index: targetKeys[k].index)
-            truths[k] = targets[k].groundTruthEntropy(monteCarloSamples: monteCarloSamples, using: &rng)
+            let t = targets[k]
+            truths[k] = t.exactEntropy.map { GroundTruthEntropy(value: $0, standardError: 0, samples: 0) }
+                ?? t.projectedMonteCarloEntropy(samples: monteCarloSamples, using: &rng)
         }
         var jobs: [Fig4Job] = []
         for (k, key) in keys.enumerated() {
