@@ -47,21 +47,21 @@ struct BenchRliable: ParsableCommand {
         // Synthetic normalised scores: lognormal around a per-agent level, so the metrics differ.
         var g = SeedTree(seed: seed).stream(named: "bench-rliable-data")
         let names = Array(Self.agents.prefix(algorithms)), taskNames = Array(Self.envs.prefix(tasks))
-        var csv = "algorithm,task,run,score\n"
+        var csv = CSVTable(columns: ["algorithm", "task", "run", "score"])
         var matrices: [ScoreMatrix] = []
         for (a, name) in names.enumerated() {
             let level = 0.9 - 0.1 * Double(a)
             var v = [Double](repeating: 0, count: runs * tasks)
             for t in 0..<tasks { for r in 0..<runs {
                 v[t * runs + r] = level * Foundation.exp(0.4 * g.nextGaussian())
-                csv += CSV.line([name, taskNames[t], String(r), "\(v[t * runs + r])"])
+                csv.append([name, taskNames[t], String(r), csvNumber(v[t * runs + r])])
             } }
             matrices.append(ScoreMatrix(runs: runs, tasks: tasks, taskMajor: v))
         }
         let folder = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let scoresURL = folder.appendingPathComponent("rliable_bench_scores.csv")
-        try writeAtomically(csv, to: scoresURL)
+        try csv.write(to: scoresURL.path)
 
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func time(_ body: () -> Void) -> Double {
@@ -120,17 +120,18 @@ struct BenchRliable: ParsableCommand {
             note = String(format: "point estimates agree to %.1e; interval ends differ by at most %.1f%% of the width (Monte Carlo)", maxPoint, 100 * maxEnd)
         }
 
-        var table = "benchmark,implementation,algorithms,tasks,runs,reps,threads,seconds,rliable_over_this,note\n"
+        var table = CSVTable(columns: ["benchmark", "implementation", "algorithms", "tasks", "runs", "reps", "threads", "seconds",
+                                       "rliable_over_this", "note"])
         for r in rows {
             let base = r.bench == "aggregate_intervals" ? rliable?.agg : rliable?.poi
             let ratio = base.map { String(format: "%.1f", $0 / r.seconds) } ?? ""
-            table += CSV.line([r.bench, r.impl, String(algorithms), String(tasks), String(runs), String(r.reps), r.threads,
+            table.append([r.bench, r.impl, String(algorithms), String(tasks), String(runs), String(r.reps), r.threads,
                                String(format: "%.4f", r.seconds), ratio,
                                "\(note); machine shared with other jobs, median of \(r.impl == "swift" ? repeats : 1)"])
         }
         let url = folder.appendingPathComponent("rliable.csv")
-        try writeAtomically(table, to: url)
-        print(table, terminator: "")
+        try table.write(to: url.path)
+        print(table.render(), terminator: "")
         print("bench-rliable: wrote \(url.path)")
     }
 

@@ -12,7 +12,9 @@ struct RliableStats: ParsableCommand {
         commandName: "rliable-stats",
         abstract: "rliable statistics (median, IQM, mean, optimality gap, P(X > Y), profiles) with bootstrap intervals.",
         discussion: """
-        Reads a CSV with the columns algorithm,task,run,score[,step] and writes to --out:
+        Reads a CSV with the columns algorithm,task,run,score[,step] and writes to --out the result \
+        file rliable.h5 (kind "rliable": scores, tables, provenance; `report` turns it into the \
+        same tables) and the tables themselves:
           rliable_aggregate.csv  metric,algorithm,estimate,ci_low,ci_high,reps,seed
           rliable_poi.csv        algorithm_x,algorithm_y,estimate,ci_low,ci_high,reps,seed (P(X > Y))
           rliable_profiles.csv   profile,algorithm,tau,estimate,ci_low,ci_high,reps,seed
@@ -38,8 +40,11 @@ struct RliableStats: ParsableCommand {
     @Option(name: .customLong("curve-reps"), help: "Replicates for sample-efficiency curves (overrides --reps).")
     var curveReps: Int?
 
-    @Option(help: "Seed of the bootstrap's random streams.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of the bootstrap's random streams (0 ... 2^63 - 1).")
+    var seed: Int = 0
+
+    @Flag(help: "Replace an existing rliable.h5 in --out.")
+    var force = false
 
     @Option(help: "Interval coverage.")
     var confidence: Double = 0.95
@@ -73,11 +78,18 @@ struct RliableStats: ParsableCommand {
         guard gamma.isFinite else { throw ValidationError("--gamma must be finite") }
         try requireRange(threads, 1...256, flag: "threads")
 
-        var table = try ScoreTable.parseCSV(read(scores), source: scores)
+        try requireRange(seed, 0...Int.max, flag: "seed")
+        let resultPath = URL(fileURLWithPath: out, isDirectory: true).appendingPathComponent("rliable.h5").path
+        if FileManager.default.fileExists(atPath: resultPath) && !force {
+            throw InputError("\(resultPath) exists; pass --force to overwrite it")
+        }
+        var table = try CSVScoreSource(path: scores).scoreTable()
+        var normalisation: ReferenceScores? = nil
         if reference != nil || !refs.isEmpty {
             var ref = try reference.map { try ReferenceScores.parseCSV(read($0), source: $0) } ?? ReferenceScores()
             for r in refs { try ref.add(flag: r) }
             table = try table.normalized(by: ref)
+            normalisation = ref
         }
 
         var settings = RliableSettings()
@@ -100,21 +112,20 @@ struct RliableStats: ParsableCommand {
         let report = try RliableReport.compute(table, settings: settings)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
-        let folder = URL(fileURLWithPath: out, isDirectory: true)
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw InputError("cannot create --out \(out): \(error.localizedDescription)")
+        let config = Config(scores: scores, reps: reps, poiReps: settings.pairReps, profileReps: settings.profileReps,
+                            curveReps: settings.curveReps, aggregateReps: settings.aggregateReps, seed: seed,
+                            confidence: confidence, gamma: gamma, reference: reference, refs: refs, pairs: pairs,
+                            taus: taus, profiles: !noProfiles)
+        let writer = try ResultWriter(path: resultPath, kind: RliableReport.resultKind, config: config, seed: seed, force: force)
+        try report.write(to: writer.root, scores: table, reference: normalisation)
+        var written: [String] = []
+        for (name, t) in report.tables.sorted(by: { $0.key < $1.key }) {
+            let path = URL(fileURLWithPath: out).appendingPathComponent(name + ".csv").path
+            try t.write(to: path)
+            written.append(path)
         }
-        var written = ["rliable_aggregate.csv", "rliable_poi.csv"]
-        try writeAtomically(report.aggregateCSV, to: folder.appendingPathComponent("rliable_aggregate.csv"))
-        try writeAtomically(report.pairsCSV, to: folder.appendingPathComponent("rliable_poi.csv"))
-        if settings.computeProfiles {
-            try writeAtomically(report.profilesCSV, to: folder.appendingPathComponent("rliable_profiles.csv"))
-            written.append("rliable_profiles.csv")
-        }
-        if table.hasSteps {
-            try writeAtomically(report.curvesCSV, to: folder.appendingPathComponent("rliable_curves.csv"))
-            written.append("rliable_curves.csv")
-        }
+        try writer.commit()
+        written.append(resultPath)
         let runs = table.algorithms.map { table.finals[$0]!.runs }
         print("rliable-stats: \(table.algorithms.count) algorithms x \(table.tasks.count) tasks x \(runs.min()!)-\(runs.max()!) runs, "
               + "reps \(settings.aggregateReps) (aggregates) / \(settings.pairReps) (P(X > Y), \(report.pairs.count) pairs), seed \(seed): "
@@ -122,7 +133,32 @@ struct RliableStats: ParsableCommand {
         for row in report.aggregates where row.metric == .iqm {
             print(String(format: "  IQM %@ %.4f [%.4f, %.4f]", row.algorithm, row.interval.estimate, row.interval.low, row.interval.high))
         }
-        print("rliable-stats: wrote \(written.map { folder.appendingPathComponent($0).path }.joined(separator: ", "))")
+        print("rliable-stats: wrote \(written.joined(separator: ", "))")
+    }
+
+    /// What rliable.h5 records as its configuration (provenance `config_json`).
+    struct Config: Codable {
+        /// The scores CSV.
+        var scores: String
+        /// --reps as given (nil: rliable's defaults per table).
+        var reps: Int?
+        /// Replicates used per table.
+        var poiReps, profileReps, curveReps, aggregateReps: Int
+        /// Bootstrap seed.
+        var seed: Int
+        /// Interval coverage (rliable's confidence_interval_size).
+        var confidence: Double
+        /// Optimality-gap threshold.
+        var gamma: Double
+        /// Min-max normalisation: reference CSV and TASK=MIN:MAX flags.
+        var reference: String?
+        var refs: [String]
+        /// Requested pairs X>Y (empty: all ordered pairs).
+        var pairs: [String]
+        /// Profile thresholds LOW:HIGH:COUNT (nil: the default grid).
+        var taus: String?
+        /// Whether profiles were computed.
+        var profiles: Bool
     }
 
     private func read(_ path: String) throws -> String {

@@ -95,28 +95,18 @@ import S2ACCore
         var s = RliableSettings()
         s.aggregateReps = 200; s.pairReps = 200; s.profileReps = 200; s.seed = 4; s.taus = [0, 5]
         let r = try RliableReport.compute(t, settings: s)
-        let agg = try CSV.parse(r.aggregateCSV, source: "agg")
+        let tables = r.tables
+        #expect(tables.keys.sorted() == ["rliable_aggregate", "rliable_poi", "rliable_profiles"])
+        let agg = try CSV.parse(tables["rliable_aggregate"]!.render(), source: "agg")
         #expect(agg[0] == ["metric", "algorithm", "estimate", "ci_low", "ci_high", "reps", "seed"])
         #expect(agg.count == 1 + 4 * 2)
         #expect(agg[1][0] == "median" && agg[1][1] == "S2AC(phi,theta)" && agg[1][5] == "200" && agg[1][6] == "4")
         #expect(Double(agg[1][2]) == aggregateMedian(t.finals["S2AC(phi,theta)"]!))
-        let poi = try CSV.parse(r.pairsCSV, source: "poi")
+        let poi = try CSV.parse(tables["rliable_poi"]!.render(), source: "poi")
         #expect(poi[0] == ["algorithm_x", "algorithm_y", "estimate", "ci_low", "ci_high", "reps", "seed"])
         #expect(poi.count == 3 && poi[1][0] == "S2AC(phi,theta)" && poi[1][1] == "SAC")
-        let prof = try CSV.parse(r.profilesCSV, source: "prof")
+        let prof = try CSV.parse(tables["rliable_profiles"]!.render(), source: "prof")
         #expect(prof[0] == ["profile", "algorithm", "tau", "estimate", "ci_low", "ci_high", "reps", "seed"])
         #expect(prof.count == 1 + 2 * 2 * 2)
-    }
-
-    @Test func atomicWriteLeavesOnlyTheFinishedFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rliable-atomic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("t.csv")
-        try writeAtomically("a,b\n", to: url)
-        try writeAtomically("c,d\n", to: url)
-        #expect(try String(contentsOf: url, encoding: .utf8) == "c,d\n")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["t.csv"])
-        #expect(throws: InputError.self) { try writeAtomically("x", to: dir.appendingPathComponent("missing/t.csv")) }
     }
 }

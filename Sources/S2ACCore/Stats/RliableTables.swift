@@ -2,7 +2,7 @@ import Foundation
 
 /// Everything `rliable-stats` reports for one score table, computed with rliable's estimators
 /// and stratified-bootstrap percentile intervals. Rows keep the table's algorithm order.
-public struct RliableReport: Sendable {
+public struct RliableReport: Sendable, Equatable {
     public struct AggregateRow: Sendable, Equatable {
         public let metric: AggregateMetric, algorithm: String, interval: IntervalEstimate
     }
@@ -22,7 +22,7 @@ public struct RliableReport: Sendable {
     public var curves: [CurveRow] = []
     /// Replicates and seed behind each table.
     public var aggregateReps = 0, pairReps = 0, profileReps = 0, curveReps = 0
-    public var seed: UInt64 = 0
+    public var seed = 0
     public init() {}
 }
 
@@ -32,7 +32,8 @@ public struct RliableSettings: Sendable {
     /// probability of improvement and profiles (the values of rliable's own examples).
     public var aggregateReps = 50_000, pairReps = 2_000, profileReps = 2_000, curveReps = 50_000
     public var confidence = 0.95
-    public var seed: UInt64 = 0
+    /// Root of the bootstrap's seed tree (0 ... Int.max, so provenance can hold it).
+    public var seed = 0
     public var threads = 2
     /// Optimality-gap threshold.
     public var gamma = 1.0
@@ -57,7 +58,7 @@ extension RliableReport {
         var r = RliableReport()
         r.seed = s.seed
         r.aggregateReps = s.aggregateReps; r.pairReps = s.pairReps; r.profileReps = s.profileReps; r.curveReps = s.curveReps
-        func options(_ reps: Int) -> BootstrapOptions { BootstrapOptions(reps: reps, confidence: s.confidence, seed: s.seed, threads: s.threads) }
+        func options(_ reps: Int) -> BootstrapOptions { BootstrapOptions(reps: reps, confidence: s.confidence, seed: UInt64(s.seed), threads: s.threads) }
 
         let matrices = table.algorithms.map { table.finals[$0]! }
         let agg = aggregateIntervals(matrices, labels: table.algorithms, gamma: s.gamma, options: options(s.aggregateReps))
@@ -97,53 +98,37 @@ extension RliableReport {
         return linspace(lo, hi > lo ? hi : lo + 1, count: 101)
     }
 
-    /// `rliable_aggregate.csv`: metric,algorithm,estimate,ci_low,ci_high,reps,seed.
-    public var aggregateCSV: String {
-        "metric,algorithm,estimate,ci_low,ci_high,reps,seed\n" + aggregates.map {
-            CSV.line([$0.metric.rawValue, $0.algorithm] + Self.fields($0.interval) + [String(aggregateReps), String(seed)])
-        }.joined()
-    }
+    /// The columns of each table, by file name without `.csv` (Results/README.md documents them).
+    public static let tableColumns: [String: [String]] = [
+        "rliable_aggregate": ["metric", "algorithm", "estimate", "ci_low", "ci_high", "reps", "seed"],
+        "rliable_poi": ["algorithm_x", "algorithm_y", "estimate", "ci_low", "ci_high", "reps", "seed"],
+        "rliable_profiles": ["profile", "algorithm", "tau", "estimate", "ci_low", "ci_high", "reps", "seed"],
+        "rliable_curves": ["algorithm", "step", "iqm", "ci_low", "ci_high", "reps", "seed"],
+    ]
 
-    /// `rliable_poi.csv`: algorithm_x,algorithm_y,estimate,ci_low,ci_high,reps,seed, where the
-    /// estimate is P(X > Y).
-    public var pairsCSV: String {
-        "algorithm_x,algorithm_y,estimate,ci_low,ci_high,reps,seed\n" + pairs.map {
-            CSV.line([$0.x, $0.y] + Self.fields($0.interval) + [String(pairReps), String(seed)])
-        }.joined()
-    }
-
-    /// `rliable_profiles.csv`: profile,algorithm,tau,estimate,ci_low,ci_high,reps,seed.
-    public var profilesCSV: String {
-        "profile,algorithm,tau,estimate,ci_low,ci_high,reps,seed\n" + profiles.map {
-            CSV.line([$0.kind.rawValue, $0.algorithm, formatNumber($0.tau)] + Self.fields($0.interval) + [String(profileReps), String(seed)])
-        }.joined()
-    }
-
-    /// `rliable_curves.csv`: algorithm,step,iqm,ci_low,ci_high,reps,seed.
-    public var curvesCSV: String {
-        "algorithm,step,iqm,ci_low,ci_high,reps,seed\n" + curves.map {
-            CSV.line([$0.algorithm, formatNumber($0.step)] + Self.fields($0.interval) + [String(curveReps), String(seed)])
-        }.joined()
-    }
-
-    private static func fields(_ i: IntervalEstimate) -> [String] { ["\(i.estimate)", "\(i.low)", "\(i.high)"] }
-}
-
-/// Writes `text` to `url` atomically: to a temporary name in the same folder, then a rename,
-/// so a reader never sees half a file and a failed run leaves no file behind.
-public func writeAtomically(_ text: String, to url: URL) throws {
-    let folder = url.deletingLastPathComponent()
-    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    do {
-        try Data(text.utf8).write(to: temp)
-        if rename(temp.path, url.path) != 0 {
-            throw InputError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+    /// The tables: `rliable_aggregate` and `rliable_poi` always, `rliable_profiles` when
+    /// profiles were computed, `rliable_curves` when the scores had steps.
+    public var tables: [String: CSVTable] {
+        func table(_ name: String, _ rows: [[String]]) -> CSVTable { CSVTable(columns: Self.tableColumns[name]!, rows: rows) }
+        let seed = String(self.seed)
+        var t = [
+            "rliable_aggregate": table("rliable_aggregate", aggregates.map {
+                [$0.metric.rawValue, $0.algorithm] + Self.fields($0.interval) + [String(aggregateReps), seed]
+            }),
+            "rliable_poi": table("rliable_poi", pairs.map { [$0.x, $0.y] + Self.fields($0.interval) + [String(pairReps), seed] }),
+        ]
+        if !profiles.isEmpty {
+            t["rliable_profiles"] = table("rliable_profiles", profiles.map {
+                [$0.kind.rawValue, $0.algorithm, csvNumber($0.tau)] + Self.fields($0.interval) + [String(profileReps), seed]
+            })
         }
-    } catch let e as InputError {
-        try? FileManager.default.removeItem(at: temp)
-        throw e
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw InputError("cannot write \(url.path): \(error.localizedDescription)")
+        if !curves.isEmpty {
+            t["rliable_curves"] = table("rliable_curves", curves.map {
+                [$0.algorithm, csvNumber($0.step)] + Self.fields($0.interval) + [String(curveReps), seed]
+            })
+        }
+        return t
     }
+
+    private static func fields(_ i: IntervalEstimate) -> [String] { [csvNumber(i.estimate), csvNumber(i.low), csvNumber(i.high)] }
 }

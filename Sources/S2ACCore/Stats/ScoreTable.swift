@@ -61,7 +61,7 @@ public struct ScoreTable: Sendable {
             var cell = cells[a, default: [:]][t, default: (runs: [], scores: [:])]
             if cell.scores[run] == nil { cell.runs.append(run) }
             if cell.scores[run, default: [:]][step] != nil {
-                let what = istep == nil ? "" : " step \(formatNumber(step))"
+                let what = istep == nil ? "" : " step \(csvNumber(step))"
                 throw InputError("\(source): line \(line): a second score for \(algorithm) on \(task), run \(run)\(what)")
             }
             cell.scores[run, default: [:]][step] = score
@@ -171,7 +171,7 @@ public struct ReferenceScores: Sendable, Equatable {
     }
 }
 
-/// The smallest CSV that handles what users write: comma-separated, RFC 4180 double quotes
+/// The smallest CSV reader that handles what users write (writing is `CSVTable`'s): comma-separated, RFC 4180 double quotes
 /// (with `""` for a quote inside), LF or CRLF line ends.
 public enum CSV {
     public static func parse(_ text: String, source: String) throws -> [[String]] {
@@ -215,19 +215,4 @@ public enum CSV {
         if !field.isEmpty || !row.isEmpty || fieldWasQuoted { row.append(field); rows.append(row) }
         return rows
     }
-
-    /// One field, quoted when it holds a comma, quote or line break.
-    public static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
-    /// One line of fields.
-    public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
-}
-
-/// A number as the tables print it: Swift's shortest round-trip form (integers without `.0`).
-public func formatNumber(_ x: Double) -> String {
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    return "\(x)"
 }
