@@ -1,13 +1,15 @@
 # rliable statistics (Fig 8f-j, issue 6): tables and pictures, conformance fixtures, bench.
 #   make rliable RLIABLE_SCORES=FILE.csv   tables + pictures under $(RLIABLE_OUT)
 #   make rliable-fixtures                  regenerate Tests/S2ACCoreTests/Fixtures/rliable (pinned rliable, ~8 min)
-#   make bench-rliable                     Results/bench/rliable.csv (Swift vs rliable, a few minutes)
+#   make bench-rliable                     Results/bench/rliable.csv (Swift vs rliable; rliable takes 2-8 minutes,
+#                                          RLIABLE_BENCH_ARGS=--skip-rliable times Swift only)
 RLIABLE_VENV ?= .venv-rliable
 RLIABLE_PY = $(RLIABLE_VENV)/bin/python
 RLIABLE_SCORES ?= Results/mujoco/scores.csv
 RLIABLE_OUT ?= Results/rliable
 RLIABLE_SEED ?= 0
 RLIABLE_ARGS ?=
+RLIABLE_BENCH_ARGS ?=
 
 .PHONY: rliable rliable-venv rliable-fixtures bench-rliable
 BENCHES += bench-rliable
@@ -30,4 +32,4 @@ rliable-fixtures: rliable-venv
 	$(RLIABLE_PY) scripts/reference/rliable_fixture.py
 
 bench-rliable: build rliable-venv
-	$(BIN)/bench-rliable --out Results/bench --python $(RLIABLE_PY)
+	$(BIN)/bench-rliable --out Results/bench --python $(RLIABLE_PY) $(RLIABLE_BENCH_ARGS)

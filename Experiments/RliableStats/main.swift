@@ -12,14 +12,12 @@ struct RliableStats: ParsableCommand {
         commandName: "rliable-stats",
         abstract: "rliable statistics (median, IQM, mean, optimality gap, P(X > Y), profiles) with bootstrap intervals.",
         discussion: """
-        Reads a CSV with the columns algorithm,task,run,score[,step] and writes to --out the result \
-        file rliable.h5 (kind "rliable": scores, tables, provenance; `report` turns it into the \
-        same tables) and the tables themselves:
-          rliable_aggregate.csv  metric,algorithm,estimate,ci_low,ci_high,reps,seed
-          rliable_poi.csv        algorithm_x,algorithm_y,estimate,ci_low,ci_high,reps,seed (P(X > Y))
-          rliable_profiles.csv   profile,algorithm,tau,estimate,ci_low,ci_high,reps,seed
-          rliable_curves.csv     algorithm,step,iqm,ci_low,ci_high,reps,seed (only with a step column)
-        With a step column the other tables use each run's last step.
+        Reads a CSV with the columns algorithm,task,run,score[,step] and writes to --out the \
+        result file rliable.h5 (kind "rliable": scores, tables, provenance; `report` turns it \
+        into the same tables) and the tables rliable_aggregate.csv, rliable_poi.csv (P(X > Y) \
+        for ordered pairs), rliable_profiles.csv and, with a step column, rliable_curves.csv. \
+        With a step column the other tables use each run's last step. Results/README.md \
+        describes every column.
         """)
 
     @Option(help: "Scores CSV: algorithm,task,run,score[,step].")
