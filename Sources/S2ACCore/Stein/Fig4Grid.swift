@@ -264,18 +264,23 @@ final class ProgressTracker: @unchecked Sendable {
 
 /// Runs `body(0..<n)` on up to `threads` threads, handing out indices in order.
 func parallelFor(_ n: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
-    let next = ResultSlots<Int>(count: 1)
-    next[0] = 0
-    let lock = NSLock()
-    let workers = max(1, min(threads, n))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    let counter = SharedCounter()
+    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, n))) { _ in
         while true {
-            lock.lock()
-            let i = next[0]!
-            next[0] = i + 1
-            lock.unlock()
+            let i = counter.next()
             if i >= n { return }
             body(i)
         }
+    }
+}
+
+/// A counter that hands each caller the next integer, from several threads.
+final class SharedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }
