@@ -38,6 +38,8 @@ let experiments: [Target] = [
     experiment("report", "Report"),
     experiment("rliable-stats", "RliableStats"),
     experiment("bench-rliable", "BenchRliable"),
+    experiment("entropy-eval", "EntropyEval"),
+    experiment("kernel-sweep", "KernelSweep"),
 ]
 
 let tests: [Target] = [
