@@ -13,27 +13,17 @@
 ///   qvel coordinate.
 /// - Version notes: v4 (unlike v2/v3 on mujoco-py) uses the `mujoco` bindings; the observation
 ///   and reward are those of v3 with default arguments.
-public final class Hopper: MuJoCoEnv {
+public final class Hopper: PlanarEnv {
     public let id = "Hopper-v4"
     public let simulation: MuJoCoSimulation
     public let observationDimension = 11
-    public let rewardTermNames = ["forward", "healthy", "control_cost"]
-
-    public let forwardRewardWeight = 1.0
-    public static let controlCostWeight = 1e-3
-    public static let resetNoiseScale = 5e-3
+    public let controlCostWeight = 1e-3
+    public let resetNoise = ResetNoise.uniform(5e-3)
+    public let velocityClip: ClosedRange<Double>? = -10...10
+    public let hasHealthyReward = true
 
     public init(assets directory: String? = nil) throws {
         simulation = try MuJoCoSimulation(model: "hopper.xml", frameSkip: 4, assets: directory)
-    }
-
-    public func reset(using generator: inout Xoshiro256) -> [Double] {
-        simulation.resetUniform(scale: Self.resetNoiseScale, using: &generator)
-        return observation()
-    }
-
-    public func observation() -> [Double] {
-        planarObservation(simulation.data, velocityClip: -10...10)
     }
 
     /// Gymnasium's `is_healthy` for Hopper.
@@ -44,36 +34,4 @@ public final class Hopper: MuJoCoEnv {
         let z = d[.qpos, 1], angle = d[.qpos, 2]
         return z > 0.7 && -0.2 < angle && angle < 0.2
     }
-
-    public func step(_ action: [Float]) -> StepResult {
-        planarStep(self, action, controlCostWeight: Self.controlCostWeight, healthy: { self.isHealthy })
-    }
-}
-
-/// Observation of the planar robots (Hopper, Walker2d, HalfCheetah): `qpos` without the
-/// x position, then `qvel`, optionally clipped.
-func planarObservation(_ d: MuJoCoData, velocityClip: ClosedRange<Double>?) -> [Double] {
-    var obs = [Double]()
-    obs.reserveCapacity(d.count(.qpos) - 1 + d.count(.qvel))
-    d.append(.qpos, 1..<d.count(.qpos), to: &obs)
-    d.append(.qvel, clippedTo: velocityClip, to: &obs)
-    return obs
-}
-
-/// The step of the planar robots with a healthy reward (Hopper, Walker2d): forward velocity of
-/// `qpos[0]`, healthy reward 1, float32 control cost; terminated when `healthy` is false.
-@inline(__always)
-func planarStep<E: MuJoCoEnv>(_ env: E, _ action: [Float], controlCostWeight: Double,
-                             healthy: () -> Bool) -> StepResult {
-    env.checkAction(action)
-    let sim = env.simulation
-    let xBefore = sim.data[.qpos, 0]
-    sim.advance(action)
-    let forward = env.forwardRewardWeight * ((sim.data[.qpos, 0] - xBefore) / sim.dt)
-    let healthyReward = 1.0
-    let controlCost = float32ControlCost(action, weight: controlCostWeight)
-    let reward = (forward + healthyReward) - controlCost
-    return StepResult(observation: env.observation(), reward: reward,
-                      rewardTerms: RewardTerms(names: env.rewardTermNames, values: [forward, healthyReward, controlCost]),
-                      terminated: !healthy(), truncated: env.timeLimitReached)
 }

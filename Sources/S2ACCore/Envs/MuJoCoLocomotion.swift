@@ -58,7 +58,12 @@ public final class MuJoCoSimulation {
         data.set(.qpos, state.qpos)
         data.set(.qvel, state.qvel)
         data.set(.qaccWarmstart, state.qaccWarmstart)
-        if state.xpos == nil || state.xipos == nil { data.kinematics() }
+        if state.xpos == nil || state.xipos == nil {
+            // mj_kinematics normalises free-joint quaternions inside qpos, which is not
+            // idempotent in floating point: keep the given qpos bit for bit.
+            data.kinematics()
+            data.set(.qpos, state.qpos)
+        }
         if let xpos = state.xpos { data.set(.xpos, xpos) }
         if let xipos = state.xipos { data.set(.xipos, xipos) }
         elapsedSteps = 0
@@ -89,6 +94,24 @@ public final class MuJoCoSimulation {
     }
 }
 
+/// Gymnasium's reset noise laws (qpos drawn first, then qvel).
+public enum ResetNoise: Sendable, Equatable {
+    /// Uniform in [-scale, scale) on every qpos and qvel coordinate.
+    case uniform(Double)
+    /// Uniform in [-scale, scale) on qpos, scale times a standard normal on qvel.
+    case uniformPositionGaussianVelocity(Double)
+}
+
+/// `qpos[skip...]` then `qvel` (optionally clipped), with room for `capacity` values: the
+/// start of every locomotion observation.
+func stateObservation(_ d: MuJoCoData, skip: Int, velocityClip: ClosedRange<Double>? = nil, capacity: Int) -> [Double] {
+    var obs = [Double]()
+    obs.reserveCapacity(capacity)
+    d.append(.qpos, skip..<d.count(.qpos), to: &obs)
+    d.append(.qvel, clippedTo: velocityClip, to: &obs)
+    return obs
+}
+
 /// A state to restore into a `MuJoCoSimulation` (see `restore`).
 public struct PhysicsState: Sendable, Equatable {
     public var time: Double
@@ -111,6 +134,8 @@ public protocol MuJoCoEnv: Env {
     var simulation: MuJoCoSimulation { get }
     /// Weight of the x velocity in the reward term "forward".
     var forwardRewardWeight: Double { get }
+    /// The law of the reset noise added to the model's initial state.
+    var resetNoise: ResetNoise { get }
     /// The observation of the current simulation state.
     func observation() -> [Double]
 }
@@ -121,6 +146,15 @@ extension MuJoCoEnv {
     public var actionDimension: Int { simulation.model.nu }
     public var actionLow: [Float] { simulation.actionBounds.low }
     public var actionHigh: [Float] { simulation.actionBounds.high }
+
+    /// Starts an episode: the initial state plus noise drawn from `generator` (`resetNoise`).
+    public func reset(using generator: inout Xoshiro256) -> [Double] {
+        switch resetNoise {
+        case .uniform(let scale): simulation.resetUniform(scale: scale, using: &generator)
+        case .uniformPositionGaussianVelocity(let scale): simulation.resetUniformGaussian(scale: scale, using: &generator)
+        }
+        return observation()
+    }
 
     /// Starts an episode from exactly `qpos`, `qvel` (Gymnasium's `set_state` after
     /// `mj_resetData`) and returns its observation.
