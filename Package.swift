@@ -37,6 +37,7 @@ func experiment(_ name: String, _ folder: String) -> Target {
 let experiments: [Target] = [
     experiment("report", "Report"),
     experiment("env-replay", "EnvReplay"),
+    experiment("bench-envs", "BenchEnvs"),
 ]
 
 let tests: [Target] = [

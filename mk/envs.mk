@@ -6,3 +6,9 @@ assets:
 	@bash scripts/fetch-mujoco-assets.sh
 
 TEST_PREREQS += assets
+
+# Steps per second: ours, the bare mj_step loop, and Gymnasium (pinned venv), interleaved.
+BENCHES += bench-envs
+bench-envs: build assets
+	@mkdir -p Results/bench
+	$(BIN)/bench-envs --python "$$(bash scripts/reference/gym_venv.sh)" --output Results/bench/envs.csv
