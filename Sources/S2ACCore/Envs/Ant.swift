@@ -33,7 +33,7 @@ public final class Ant: MuJoCoEnv {
     public let resetNoise = ResetNoise.uniformPositionGaussianVelocity(0.1)
 
     public init(contactForces: Bool = false, assets directory: String? = nil) throws {
-        simulation = try MuJoCoSimulation(model: "ant.xml", frameSkip: 5, assets: directory)
+        simulation = try MuJoCoSimulation(model: "ant.xml", frameSkip: 5, contactForces: contactForces, assets: directory)
         self.contactForces = contactForces
         guard let torso = simulation.model.bodyIndex(named: "torso") else { throw MuJoCoError("ant.xml has no body named torso") }
         self.torso = torso

@@ -21,6 +21,6 @@ public final class HalfCheetah: PlanarEnv {
     public let isHealthy = true
 
     public init(assets directory: String? = nil) throws {
-        simulation = try MuJoCoSimulation(model: "half_cheetah.xml", frameSkip: 5, assets: directory)
+        simulation = try MuJoCoSimulation(model: "half_cheetah.xml", frameSkip: 5, contactForces: false, assets: directory)
     }
 }

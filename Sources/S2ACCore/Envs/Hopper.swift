@@ -23,7 +23,7 @@ public final class Hopper: PlanarEnv {
     public let hasHealthyReward = true
 
     public init(assets directory: String? = nil) throws {
-        simulation = try MuJoCoSimulation(model: "hopper.xml", frameSkip: 4, assets: directory)
+        simulation = try MuJoCoSimulation(model: "hopper.xml", frameSkip: 4, contactForces: false, assets: directory)
     }
 
     /// Gymnasium's `is_healthy` for Hopper.

@@ -31,7 +31,7 @@ public final class Humanoid: MuJoCoEnv {
     public let resetNoise = ResetNoise.uniform(1e-2)
 
     public init(assets directory: String? = nil) throws {
-        simulation = try MuJoCoSimulation(model: "humanoid.xml", frameSkip: 5, assets: directory)
+        simulation = try MuJoCoSimulation(model: "humanoid.xml", frameSkip: 5, contactForces: true, assets: directory)
         mass = simulation.model.bodyMass
         let m = mass
         totalMass = numpySum(count: m.count) { m[$0] }

@@ -2,8 +2,11 @@
 /// `MujocoEnv` (v4 environments), state restoration for replay, reset noise and numpy's
 /// summation orders (needed for rewards bit-identical to Gymnasium's).
 ///
-/// The step is `ctrl = action`, `mj_step` `frameSkip` times, then `mj_rnePostConstraint`
-/// (which fills `cfrc_ext`). Nothing is recomputed afterwards, so `xpos`, `xipos`, `cinert`,
+/// The step is `ctrl = action`, `mj_step` `frameSkip` times, then, for the environments that
+/// observe contact forces (Ant with contact forces, Humanoid), `mj_rnePostConstraint`, which
+/// fills `cfrc_ext`. Gymnasium calls it for every environment; it writes only `cacc`,
+/// `cfrc_int` and `cfrc_ext`, which nothing else reads, so skipping it elsewhere changes no
+/// output (the conformance tests check every one) and saves a few per cent. Nothing is recomputed afterwards, so `xpos`, `xipos`, `cinert`,
 /// `cvel` and `qfrc_actuator` are those of the start of the last substep, exactly as
 /// Gymnasium reads them. A reset is `mj_resetData`, `qpos`/`qvel` set, then `mj_forward`.
 public final class MuJoCoSimulation {
@@ -18,23 +21,27 @@ public final class MuJoCoSimulation {
     public let initQvel: [Double]
     /// Steps since the last reset (the time limit's counter).
     public var elapsedSteps = 0
+    /// Whether `advance` computes `cfrc_ext` (`mj_rnePostConstraint`) after the substeps.
+    public let computesContactForces: Bool
 
     /// Loads the pinned model `file` (see `MuJoCoAssets`).
-    public init(model file: String, frameSkip: Int, assets directory: String? = nil) throws {
+    public init(model file: String, frameSkip: Int, contactForces: Bool, assets directory: String? = nil) throws {
         model = try MuJoCoAssets.load(file, from: directory ?? MuJoCoAssets.directory)
         data = try MuJoCoData(model: model)
         self.frameSkip = frameSkip
+        computesContactForces = contactForces
         dt = model.timestep * Double(frameSkip)
         initQpos = data.values(.qpos)
         initQvel = data.values(.qvel)
     }
 
-    /// Sets `ctrl`, integrates `frameSkip` substeps and computes the contact forces.
+    /// Sets `ctrl`, integrates `frameSkip` substeps and, if `computesContactForces`, computes
+    /// the contact forces.
     @inline(__always)
     public func advance(_ action: [Float]) {
         data.setControl(action)
         for _ in 0..<frameSkip { data.step() }
-        data.rnePostConstraint()
+        if computesContactForces { data.rnePostConstraint() }
         elapsedSteps += 1
     }
 

@@ -14,9 +14,7 @@ public protocol PlanarEnv: MuJoCoEnv {
 
 extension PlanarEnv {
     /// "forward", "healthy" (with a healthy reward), "control_cost".
-    public var rewardTermNames: [String] {
-        hasHealthyReward ? ["forward", "healthy", "control_cost"] : ["forward", "control_cost"]
-    }
+    public var rewardTermNames: [String] { hasHealthyReward ? planarTermsWithHealthy : planarTerms }
 
     /// The x velocity enters the reward with weight 1 for all three.
     public var forwardRewardWeight: Double { 1 }
@@ -47,3 +45,7 @@ extension PlanarEnv {
                           terminated: !isHealthy, truncated: timeLimitReached)
     }
 }
+
+// Shared constants, so a step retains the names instead of building a new array.
+private let planarTermsWithHealthy = ["forward", "healthy", "control_cost"]
+private let planarTerms = ["forward", "control_cost"]

@@ -21,7 +21,7 @@ public final class Walker2d: PlanarEnv {
     public let hasHealthyReward = true
 
     public init(assets directory: String? = nil) throws {
-        simulation = try MuJoCoSimulation(model: "walker2d.xml", frameSkip: 4, assets: directory)
+        simulation = try MuJoCoSimulation(model: "walker2d.xml", frameSkip: 4, contactForces: false, assets: directory)
     }
 
     /// Gymnasium's `is_healthy` for Walker2d: height and torso angle only.
