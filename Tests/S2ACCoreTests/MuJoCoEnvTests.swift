@@ -79,6 +79,12 @@ let conformanceCases: [(fixture: String, id: String, contact: Bool)] = [
             worst.reward = max(worst.reward, abs(r.reward - f.scalar("reward", i)))
             #expect(r.terminated == (f.scalar("terminated", i) != 0), "row \(i): terminated")
             #expect(!r.truncated)
+            // The terms make up the reward: (other terms in order) - (cost terms in order).
+            let t = r.rewardTerms
+            let gains = zip(t.names, t.values).filter { !$0.0.hasSuffix("_cost") }.reduce(0.0) { $0 + $1.1 }
+            let costs = zip(t.names, t.values).filter { $0.0.hasSuffix("_cost") }.reduce(0.0) { $0 + $1.1 }
+            #expect(gains - costs == r.reward, "row \(i): reward terms")
+            #expect(t.names == env.rewardTermNames)
             // The forward term is the weighted x velocity Gymnasium reports in its info.
             let forward = r.rewardTerms["forward"]!
             #expect(abs(forward - env.forwardRewardWeight * f.scalar("x_velocity", i)) <= Self.tolerance, "row \(i): forward")

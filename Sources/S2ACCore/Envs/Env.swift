@@ -47,7 +47,8 @@ public struct StepResult: Sendable {
 }
 
 /// Named reward terms of one step. Terms whose name ends in `_cost` are subtracted from the
-/// reward, all others added; each environment documents the exact order of the operations.
+/// reward, all others added: reward = (sum of the others, in order) - (sum of the costs, in
+/// order), bit for bit; each environment documents its terms.
 public struct RewardTerms: Sendable, Equatable {
     public let names: [String]
     public let values: [Double]
