@@ -36,6 +36,8 @@ func experiment(_ name: String, _ folder: String) -> Target {
 
 let experiments: [Target] = [
     experiment("report", "Report"),
+    experiment("rliable-stats", "RliableStats"),
+    experiment("bench-rliable", "BenchRliable"),
     experiment("env-replay", "EnvReplay"),
     experiment("bench-envs", "BenchEnvs"),
 ]

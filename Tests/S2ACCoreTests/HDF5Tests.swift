@@ -118,6 +118,21 @@ import Testing
         #expect(attr.out.contains("\"check\""))
     }
 
+    /// A child process inherits open file descriptions; an HDF5 file lock held through one
+    /// must not stop us reopening a file we closed (provenance runs git while files are open).
+    @Test func childProcessesDoNotKeepFilesLocked() throws {
+        let path = folder + "/locked.h5"
+        let f = try HDF5File.create(at: path)
+        try f.root.write("x", [1.0])
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["2"]
+        try child.run()
+        defer { child.terminate() }
+        f.close()
+        #expect(try HDF5File.open(at: path).root.read("x", as: Double.self).values == [1.0])
+    }
+
     @Test func concurrentUseIsSafe() throws {
         // Swift Testing runs suites in parallel; the wrapper serialises HDF5 calls.
         let base = folder

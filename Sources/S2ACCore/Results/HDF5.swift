@@ -12,6 +12,8 @@ public struct HDF5Error: Error, CustomStringConvertible {
 /// whether or not the library was built thread-safe. Recursive: wrapper methods nest.
 let hdf5Lock: NSRecursiveLock = {
     let lock = NSRecursiveLock()
+    // H5Fis_hdf5 takes no property list; this makes it skip file locks too (see accessProperties).
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0)
     lock.withLock { _ = H5open() }
     return lock
 }()
@@ -98,12 +100,28 @@ public enum HDF5Attribute: Equatable {
 /// What a link inside a group points to.
 public enum HDF5ObjectKind { case group, dataset, other }
 
+/// HDF5's own words for the error just raised on this thread: the most specific record
+/// of its error stack (for example "unable to lock the file"), or nil when the stack is empty.
+func hdf5ErrorDetail() -> String? {
+    var found: String?
+    _ = withUnsafeMutablePointer(to: &found) { slot in
+        H5Ewalk2(s2ac_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { n, record, data in
+            guard n == 0, let record, let desc = record.pointee.desc, let data else { return 0 }
+            data.assumingMemoryBound(to: String?.self).pointee = String(cString: desc)
+            return 0
+        }, slot)
+    }
+    return found.flatMap { $0.isEmpty ? nil : $0 }
+}
+
 /// An owned HDF5 identifier, closed exactly once.
 final class HDF5Handle {
     let id: hid_t
     private let closer: (hid_t) -> herr_t
     init(_ id: hid_t, what: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws {
-        guard id >= 0 else { throw HDF5Error(what()) }
+        guard id >= 0 else {
+            throw HDF5Error(what() + (hdf5ErrorDetail().map { " (HDF5: \($0))" } ?? ""))
+        }
         self.id = id
         self.closer = closer
     }
@@ -130,10 +148,22 @@ public final class HDF5File {
         return handle.id
     }
 
+    /// File-access properties without HDF5's flock-based file locking. A lock lives on the
+    /// open file description, which child processes (git for provenance, plotting scripts)
+    /// inherit, so a lock could outlive our own close and make the next open fail. Result
+    /// files need no lock: they are written under a temporary name and renamed when whole.
+    private static func accessProperties() throws -> HDF5Handle {
+        let fapl = try HDF5Handle(H5Pcreate(s2ac_H5P_FILE_ACCESS()), what: "cannot make HDF5 file-access properties",
+                                  closer: H5Pclose)
+        guard H5Pset_file_locking(fapl.id, false, true) >= 0 else { throw HDF5Error("cannot turn off HDF5 file locking") }
+        return fapl
+    }
+
     /// Creates (or truncates) a file.
     public static func create(at path: String) throws -> HDF5File {
         try withHDF5 {
-            let h = try HDF5Handle(H5Fcreate(path, s2ac_H5F_ACC_TRUNC(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+            let fapl = try accessProperties()
+            let h = try HDF5Handle(H5Fcreate(path, s2ac_H5F_ACC_TRUNC(), s2ac_H5P_DEFAULT(), fapl.id),
                                    what: "cannot create HDF5 file \(path)", closer: H5Fclose)
             return HDF5File(path: path, handle: h)
         }
@@ -145,9 +175,10 @@ public final class HDF5File {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw HDF5Error("no such file: \(path)")
             }
+            let fapl = try accessProperties()
             guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("not an HDF5 file (or corrupt): \(path)") }
             let flags = writable ? s2ac_H5F_ACC_RDWR() : s2ac_H5F_ACC_RDONLY()
-            let h = try HDF5Handle(H5Fopen(path, flags, s2ac_H5P_DEFAULT()),
+            let h = try HDF5Handle(H5Fopen(path, flags, fapl.id),
                                    what: "cannot open HDF5 file \(path) (corrupt or truncated?)", closer: H5Fclose)
             return HDF5File(path: path, handle: h)
         }

@@ -26,7 +26,7 @@ public struct Provenance: Codable, Equatable {
 
     /// Provenance of this process, started now.
     public static func current(kind: String, configJSON: String, seed: Int?) -> Provenance {
-        let git = gitState()
+        let git = sourceGitState
         return Provenance(kind: kind, configJSON: configJSON, seed: seed,
                           gitCommit: git.commit, gitDirty: git.dirty,
                           swiftVersion: swiftCompilerVersion, hdf5Version: HDF5File.libraryVersion,
@@ -191,7 +191,10 @@ public let blasConfiguration: String = {
     return String(cString: c).trimmingCharacters(in: .whitespaces)
 }()
 
-/// The commit of the source tree this binary was built from, and whether it had changes.
+/// The commit of the source tree this binary was built from, and whether it had changes;
+/// asked of git once per process.
+let sourceGitState: (commit: String, dirty: Bool) = gitState()
+
 func gitState() -> (commit: String, dirty: Bool) {
     let sourceDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
     func git(_ args: [String]) -> String? {
