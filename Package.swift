@@ -40,6 +40,8 @@ let experiments: [Target] = [
     experiment("bench-rliable", "BenchRliable"),
     experiment("entropy-eval", "EntropyEval"),
     experiment("kernel-sweep", "KernelSweep"),
+    experiment("env-replay", "EnvReplay"),
+    experiment("bench-envs", "BenchEnvs"),
 ]
 
 let tests: [Target] = [
