@@ -24,6 +24,12 @@ func shifted(_ inputs: [Tensor<Double>], _ directions: [Tensor<Double>], _ step:
     }
 }
 
+/// (value(x + h v) - value(x - h v)) / 2h, evaluated without recording at the top level.
+func centralDifference(_ value: ([Tensor<Double>]) -> Double, _ x: [Tensor<Double>], _ v: [Tensor<Double>],
+                       _ h: Double) -> Double {
+    (value(shifted(x, v, h)) - value(shifted(x, v, -h))) / (2 * h)
+}
+
 /// First order: for a random output seed u and random input directions v, compares
 /// sum_i <d(u . f)/dx_i, v_i> with (u . f(x + h v) - u . f(x - h v)) / 2h. Repeats `trials` times.
 public func checkFirstDerivatives<G: RandomNumberGenerator>(
@@ -37,9 +43,8 @@ public func checkFirstDerivatives<G: RandomNumberGenerator>(
         let v = x.map { Tensor<Double>.randomNormal($0.shape, using: &rng) }
         let g = grad(of: y, wrt: x, seed: u)
         let analytic = zip(g, v).reduce(0) { $0 + dot($1.0, $1.1) }
-        let plus = withNoGrad { dot(u, f(shifted(x, v, h))) }
-        let minus = withNoGrad { dot(u, f(shifted(x, v, -h))) }
-        return DerivativeCheck(analytic: analytic, numeric: (plus - minus) / (2 * h))
+        let numeric = centralDifference({ at in withNoGrad { dot(u, f(at)) } }, x, v, h)
+        return DerivativeCheck(analytic: analytic, numeric: numeric)
     }
 }
 
@@ -62,8 +67,7 @@ public func checkSecondDerivatives<G: RandomNumberGenerator>(
         let sx = s(x, createGraph: true)
         let hv = sx.requiresGrad ? grad(of: sx, wrt: x) : x.map { Tensor<Double>.zeros($0.shape) }
         let analytic = zip(hv, v).reduce(0) { $0 + dot($1.0, $1.1) }
-        let plus = s(shifted(x, v, h), createGraph: false).item
-        let minus = s(shifted(x, v, -h), createGraph: false).item
-        return DerivativeCheck(analytic: analytic, numeric: (plus - minus) / (2 * h))
+        let numeric = centralDifference({ s($0, createGraph: false).item }, x, v, h)
+        return DerivativeCheck(analytic: analytic, numeric: numeric)
     }
 }

@@ -43,10 +43,7 @@ public enum ReduceKernel: Sendable { case sum, max }
 /// Every per-element loop is reached through these requirements, so the loops are compiled
 /// for the concrete type even when called from generic tensor code.
 public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible {
-    /// C = alpha op(A) op(B) + beta C, row-major, op = transpose when the flag is set.
-    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
-                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    static var blasGemm: GemmFunction<Self> { get }
     static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                       _ n: Int, _ a: Self, _ b: Self)
     /// y[i] = op(a[i * strideA], b[i * strideB]) for i in 0..<n; strides are 0 or 1.
@@ -60,27 +57,29 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringC
 @inline(__always)
 func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
+/// The BLAS general matrix product for one precision (cblas_sgemm or cblas_dgemm).
+public typealias GemmFunction<T> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, T,
+                                    UnsafePointer<T>?, blasint, UnsafePointer<T>?, blasint, T,
+                                    UnsafeMutablePointer<T>?, blasint) -> Void
+
 extension Float: TensorScalar {
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), Int32(m), Int32(n),
-                    Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
+    public static var blasGemm: GemmFunction<Float> { cblas_sgemm }
 }
 
 extension Double: TensorScalar {
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
-                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), Int32(m), Int32(n),
-                    Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
+    public static var blasGemm: GemmFunction<Double> { cblas_dgemm }
 }
 
 // The loops are written once, generically; each concrete conformance's witness is a
 // specialisation of these, so per-element code never goes through generic dispatch.
 extension TensorScalar {
+    /// C = alpha op(A) op(B) + beta C, row-major, op = transpose when the flag is set.
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                            a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                            beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
+        blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
+                 blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
     public static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                              _ n: Int, _ a: Self, _ b: Self) {
         unaryLoop(op, x, y, n, a, b)

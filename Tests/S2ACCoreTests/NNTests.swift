@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import S2ACCore
+
+@Suite struct NNTests {
+    @Test func pytorchDefaultInitialisationRanges() {
+        var rng = SeedTree(seed: 5).stream(.networkInit)
+        let layer = Linear<Double>(400, 300, using: &rng)
+        let bound = 1 / 400.0.squareRoot()
+        #expect(Swift.abs(kaimingUniformBound(fanIn: 400, a: 5.0.squareRoot()) - bound) < 1e-15)
+        for p in [layer.weight, layer.bias!] {
+            let v = p.scalars
+            #expect(v.allSatisfy { Swift.abs($0) <= bound })
+            // Uniform on [-b, b]: mean 0 and variance b^2 / 3, to within sampling error.
+            let mean = v.reduce(0, +) / Double(v.count)
+            let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)
+            #expect(Swift.abs(mean) < 4 * bound / (3 * Double(v.count)).squareRoot())
+            #expect(Swift.abs(variance / (bound * bound / 3) - 1) < (v.count > 1000 ? 0.02 : 0.25))
+        }
+        let xavier = Linear<Double>(400, 300, initialization: .xavierUniform(gain: 1), using: &rng)
+        let xb = (6.0 / 700).squareRoot()
+        #expect(xavier.weight.scalars.allSatisfy { Swift.abs($0) <= xb })
+        #expect(xavier.weight.scalars.map(Swift.abs).max()! > 0.95 * xb)
+        #expect(xavier.bias!.scalars.allSatisfy { $0 == 0 })
+    }
+
+    @Test func mlpShapesNamesAndActivations() {
+        var rng = SeedTree(seed: 6).stream(.networkInit)
+        let net = MLP<Float>(inputs: 14, hidden: [256, 256], outputs: 1, activation: .elu, using: &rng)
+        #expect(net.namedParameters.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                                      "layers.1.bias", "layers.2.weight", "layers.2.bias"])
+        #expect(net.parameters.map(\.shape) == [[256, 14], [256], [256, 256], [256], [1, 256], [1]])
+        let x = Tensor<Float>.randomNormal([5, 14], using: &rng)
+        #expect(net(x).shape == [5, 1])
+        // One layer by hand: tanh(x W^T + b).
+        let small = MLP<Double>(layers: [Linear(weight: Tensor([1, 2, 3, 4], shape: [2, 2]), bias: Tensor([0.5, -1], shape: [2]))],
+                                activation: .relu, outputActivation: .tanh)
+        let y = small(Tensor([1, -1], shape: [1, 2])).scalars
+        #expect(y == [Foundation.tanh(-0.5), Foundation.tanh(-2)])
+        #expect(Activation.relu(Tensor<Double>([-1, 2], shape: [2])).scalars == [0, 2])
+        #expect(Activation.elu(Tensor<Double>([-1, 2], shape: [2])).scalars == [Foundation.expm1(-1), 2])
+    }
+
+    /// Adam against the update written out from the algorithm in PyTorch's documentation.
+    @Test(arguments: [0.0, 0.01])
+    func adamFollowsPyTorchSemantics(weightDecay: Double) {
+        let p = Tensor<Double>([0.5, -1.5, 2], shape: [3], requiresGrad: true)
+        let adam = Adam(parameters: [p], learningRate: 0.1, beta1: 0.8, beta2: 0.9, eps: 1e-3, weightDecay: weightDecay)
+        var x = [0.5, -1.5, 2], m = [0.0, 0, 0], v = [0.0, 0, 0]
+        for t in 1...5 {
+            adam.zeroGrad()
+            (p * p * p).sum().backward()  // gradient 3 x^2
+            adam.step()
+            for i in 0..<3 {
+                let g = 3 * x[i] * x[i] + weightDecay * x[i]
+                m[i] = 0.8 * m[i] + 0.2 * g
+                v[i] = 0.9 * v[i] + 0.1 * g * g
+                let mHat = m[i] / (1 - Foundation.pow(0.8, Double(t)))
+                let vHat = v[i] / (1 - Foundation.pow(0.9, Double(t)))
+                x[i] -= 0.1 * mHat / (vHat.squareRoot() + 1e-3)
+            }
+            #expect(close(p.scalars, x, 1e-14), "step \(t)")
+        }
+        #expect(adam.stepCount == 5)
+        // A parameter without a gradient does not move.
+        let q = Tensor<Double>([1], shape: [1], requiresGrad: true)
+        let opt = Adam(parameters: [q])
+        opt.step()
+        #expect(q.scalars == [1])
+    }
+
+    @Test func polyakAveragingAndCopy() {
+        var rng = SeedTree(seed: 7).stream(.networkInit)
+        let source = MLP<Double>(inputs: 3, hidden: [4], outputs: 2, activation: .tanh, using: &rng)
+        let target = MLP<Double>(inputs: 3, hidden: [4], outputs: 2, activation: .tanh, using: &rng)
+        let before = target.parameters.map(\.scalars)
+        polyakUpdate(target: target, source: source, tau: 0.005)
+        for (k, p) in target.parameters.enumerated() {
+            let expected = zip(source.parameters[k].scalars, before[k]).map { 0.005 * $0 + 0.995 * $1 }
+            #expect(close(p.scalars, expected, 1e-15))
+        }
+        target.copyParameters(from: source)
+        #expect(target.parameters.map(\.scalars) == source.parameters.map(\.scalars))
+        // Copies, not shared storage: changing the source leaves the target alone.
+        source.parameters[0].withUnsafeMutableBufferPointer { $0[0] += 1 }
+        #expect(target.parameters[0].scalars[0] != source.parameters[0].scalars[0])
+    }
+}
