@@ -36,6 +36,7 @@ func experiment(_ name: String, _ folder: String) -> Target {
 
 let experiments: [Target] = [
     experiment("report", "Report"),
+    experiment("bench-engine", "BenchEngine"),
 ]
 
 let tests: [Target] = [
