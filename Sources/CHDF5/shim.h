@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 static inline hid_t s2ac_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t s2ac_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline hid_t s2ac_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t s2ac_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t s2ac_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }

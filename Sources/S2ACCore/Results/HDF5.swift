@@ -1,0 +1,539 @@
+import CHDF5
+import Foundation
+
+/// A failure reported by the HDF5 library or a mismatch between a file and what was asked of it.
+public struct HDF5Error: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Every call into HDF5 holds this lock, so the wrapper is safe to use from several threads
+/// whether or not the library was built thread-safe. Recursive: wrapper methods nest.
+let hdf5Lock: NSRecursiveLock = {
+    let lock = NSRecursiveLock()
+    lock.withLock { _ = H5open() }
+    return lock
+}()
+
+@inline(__always)
+func withHDF5<T>(_ body: () throws -> T) rethrows -> T {
+    try hdf5Lock.withLock {
+        // Errors come back as return codes and become thrown HDF5Errors; HDF5's own stack
+        // dumps would only bury the one line a user needs. The setting is per thread in a
+        // thread-safe build, hence here and not once.
+        _ = H5Eset_auto2(s2ac_H5E_DEFAULT(), nil, nil)
+        return try body()
+    }
+}
+
+/// A scalar type that maps to a native HDF5 datatype with the same memory layout.
+public protocol HDF5Scalar {
+    static var hdf5MemoryType: hid_t { get }
+    static var hdf5Class: H5T_class_t { get }
+}
+extension Double: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_DOUBLE() }
+    public static var hdf5Class: H5T_class_t { H5T_FLOAT }
+}
+extension Float: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_FLOAT() }
+    public static var hdf5Class: H5T_class_t { H5T_FLOAT }
+}
+extension Int: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_INT64() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+extension Int64: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_INT64() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+extension Int32: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_INT32() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+extension Int8: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_INT8() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+extension UInt8: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_UINT8() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+extension UInt64: HDF5Scalar {
+    public static var hdf5MemoryType: hid_t { s2ac_H5T_NATIVE_UINT64() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+}
+
+/// A dense row-major array read from a dataset.
+public struct HDF5Array<T> {
+    public var values: [T]
+    public var shape: [Int]
+    public init(values: [T], shape: [Int]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        self.values = values
+        self.shape = shape
+    }
+}
+
+/// An attribute value as stored: numbers, arrays of numbers, or a string.
+public enum HDF5Attribute: Equatable {
+    case string(String)
+    case double(Double)
+    case int(Int)
+    case doubles([Double])
+    case ints([Int])
+
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
+    public var intValue: Int? { if case .int(let i) = self { return i }; return nil }
+}
+
+/// What a link inside a group points to.
+public enum HDF5ObjectKind { case group, dataset, other }
+
+/// An owned HDF5 identifier, closed exactly once.
+final class HDF5Handle {
+    let id: hid_t
+    private let closer: (hid_t) -> herr_t
+    init(_ id: hid_t, what: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws {
+        guard id >= 0 else { throw HDF5Error(what()) }
+        self.id = id
+        self.closer = closer
+    }
+    deinit { withHDF5 { _ = closer(id) } }
+}
+
+/// An HDF5 file. Create with `HDF5File.create(at:)` (truncating) or open with
+/// `HDF5File.open(at:writable:)`. Groups, datasets and attributes live on `root` and its
+/// subgroups. The file is flushed and closed when the last reference to it goes away, or
+/// explicitly with `close()`.
+public final class HDF5File {
+    public let path: String
+    private var handle: HDF5Handle?
+    /// The root group. Groups hold their file, so the file stays open while any is in use.
+    public var root: HDF5Group { HDF5Group(file: self, path: "/") }
+
+    private init(path: String, handle: HDF5Handle) {
+        self.path = path
+        self.handle = handle
+    }
+
+    var id: hid_t {
+        guard let handle else { preconditionFailure("HDF5 file \(path) used after close()") }
+        return handle.id
+    }
+
+    /// Creates (or truncates) a file.
+    public static func create(at path: String) throws -> HDF5File {
+        try withHDF5 {
+            let h = try HDF5Handle(H5Fcreate(path, s2ac_H5F_ACC_TRUNC(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                                   what: "cannot create HDF5 file \(path)", closer: H5Fclose)
+            return HDF5File(path: path, handle: h)
+        }
+    }
+
+    /// Opens an existing file; throws with a clear message when it is missing or not HDF5.
+    public static func open(at path: String, writable: Bool = false) throws -> HDF5File {
+        try withHDF5 {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw HDF5Error("no such file: \(path)")
+            }
+            guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("not an HDF5 file (or corrupt): \(path)") }
+            let flags = writable ? s2ac_H5F_ACC_RDWR() : s2ac_H5F_ACC_RDONLY()
+            let h = try HDF5Handle(H5Fopen(path, flags, s2ac_H5P_DEFAULT()),
+                                   what: "cannot open HDF5 file \(path) (corrupt or truncated?)", closer: H5Fclose)
+            return HDF5File(path: path, handle: h)
+        }
+    }
+
+    /// Flushes everything to disk.
+    public func flush() throws {
+        try withHDF5 {
+            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error("cannot flush \(path)") }
+        }
+    }
+
+    /// Closes the file; later use of its groups is a programmer error.
+    public func close() {
+        withHDF5 {
+            if let handle { _ = H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
+            handle = nil
+        }
+    }
+
+    /// The HDF5 library version, "major.minor.release".
+    public static var libraryVersion: String {
+        withHDF5 {
+            var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+            _ = H5get_libversion(&major, &minor, &release)
+            return "\(major).\(minor).\(release)"
+        }
+    }
+}
+
+/// A group inside an HDF5 file (the root group is `file.root`). Every method opens what it
+/// needs and closes it before returning: no identifier or pointer escapes.
+public struct HDF5Group {
+    public let file: HDF5File
+    /// Absolute path of the group inside the file.
+    public let path: String
+
+    init(file: HDF5File, path: String) {
+        self.file = file
+        self.path = path
+    }
+
+    private func child(_ name: String) -> String {
+        path == "/" ? "/" + name : path + "/" + name
+    }
+
+    private func open() throws -> HDF5Handle {
+        try HDF5Handle(H5Gopen2(file.id, path, s2ac_H5P_DEFAULT()),
+                       what: "\(file.path): no group \(path)", closer: H5Gclose)
+    }
+
+    // MARK: structure
+
+    /// Creates a subgroup (and any missing intermediate groups of a path like "a/b").
+    @discardableResult
+    public func createGroup(_ name: String) throws -> HDF5Group {
+        try withHDF5 {
+            var current = self
+            for part in name.split(separator: "/").map(String.init) {
+                if current.contains(part) {
+                    guard current.kind(of: part) == .group else {
+                        throw HDF5Error("\(file.path): \(current.child(part)) exists and is not a group")
+                    }
+                } else {
+                    let g = try current.open()
+                    _ = try HDF5Handle(H5Gcreate2(g.id, part, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                                       what: "\(file.path): cannot create group \(current.child(part))", closer: H5Gclose)
+                }
+                current = HDF5Group(file: file, path: current.child(part))
+            }
+            return current
+        }
+    }
+
+    /// An existing subgroup (a relative path like "a/b" is allowed).
+    public func group(_ name: String) throws -> HDF5Group {
+        try withHDF5 {
+            guard kind(of: name) == .group else { throw HDF5Error("\(file.path): no group \(child(name))") }
+            return HDF5Group(file: file, path: child(name))
+        }
+    }
+
+    /// Whether a link `name` (a relative path is allowed) exists here.
+    public func contains(_ name: String) -> Bool {
+        withHDF5 {
+            var prefix = path == "/" ? "" : path
+            for part in name.split(separator: "/") {
+                prefix += "/" + part
+                guard H5Lexists(file.id, prefix, s2ac_H5P_DEFAULT()) > 0 else { return false }
+            }
+            return !name.isEmpty
+        }
+    }
+
+    /// What `name` is: a group, a dataset, or something else (nil when absent).
+    public func kind(of name: String) -> HDF5ObjectKind? {
+        withHDF5 {
+            guard contains(name) else { return nil }
+            let oid = H5Oopen(file.id, child(name), s2ac_H5P_DEFAULT())
+            guard oid >= 0 else { return nil }
+            defer { _ = H5Oclose(oid) }
+            switch H5Iget_type(oid) {
+            case H5I_GROUP: return .group
+            case H5I_DATASET: return .dataset
+            default: return .other
+            }
+        }
+    }
+
+    /// Names of the links in this group, in name order.
+    public func memberNames() throws -> [String] {
+        try withHDF5 {
+            let g = try open()
+            var info = H5G_info_t()
+            guard H5Gget_info(g.id, &info) >= 0 else { throw HDF5Error("\(file.path): cannot list \(path)") }
+            var names: [String] = []
+            for i in 0..<info.nlinks {
+                let size = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, s2ac_H5P_DEFAULT())
+                guard size >= 0 else { throw HDF5Error("\(file.path): cannot list \(path)") }
+                var buffer = [CChar](repeating: 0, count: Int(size) + 1)
+                _ = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, s2ac_H5P_DEFAULT())
+                names.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            return names
+        }
+    }
+
+    // MARK: numeric datasets
+
+    /// Writes a dense row-major dataset of any rank; `shape` defaults to a vector.
+    public func write<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int]? = nil) throws {
+        let dims = shape ?? [values.count]
+        guard dims.reduce(1, *) == values.count, dims.allSatisfy({ $0 >= 0 }) else {
+            throw HDF5Error("\(file.path): dataset \(child(name)): shape \(dims) does not hold \(values.count) values")
+        }
+        try withHDF5 {
+            let g = try open()
+            let hdims = dims.map { hsize_t($0) }
+            let space = try HDF5Handle(dims.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), hdims, nil),
+                                       what: "cannot make a dataspace", closer: H5Sclose)
+            let d = try HDF5Handle(H5Dcreate2(g.id, name, T.hdf5MemoryType, space.id, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                                   what: "\(file.path): cannot create dataset \(child(name)) (exists already?)", closer: H5Dclose)
+            let status = values.withUnsafeBytes { raw in
+                H5Dwrite(d.id, T.hdf5MemoryType, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), raw.baseAddress)
+            }
+            guard status >= 0 else { throw HDF5Error("\(file.path): cannot write dataset \(child(name))") }
+        }
+    }
+
+    /// Writes a rank-0 (scalar) dataset.
+    public func writeScalar<T: HDF5Scalar>(_ name: String, _ value: T) throws {
+        try write(name, [value], shape: [])
+    }
+
+    /// The shape of a dataset.
+    public func shape(of name: String) throws -> [Int] {
+        try withHDF5 {
+            let d = try openDataset(name)
+            let space = try HDF5Handle(H5Dget_space(d.id), what: "cannot read the shape of \(child(name))", closer: H5Sclose)
+            return try dims(of: space.id)
+        }
+    }
+
+    private func openDataset(_ name: String) throws -> HDF5Handle {
+        guard kind(of: name) == .dataset else { throw HDF5Error("\(file.path): no dataset \(child(name))") }
+        return try HDF5Handle(H5Dopen2(file.id, child(name), s2ac_H5P_DEFAULT()),
+                              what: "\(file.path): cannot open dataset \(child(name))", closer: H5Dclose)
+    }
+
+    private func dims(of space: hid_t) throws -> [Int] {
+        let rank = H5Sget_simple_extent_ndims(space)
+        guard rank >= 0 else { throw HDF5Error("\(file.path): unreadable dataspace") }
+        var d = [hsize_t](repeating: 0, count: Int(rank))
+        _ = H5Sget_simple_extent_dims(space, &d, nil)
+        return d.map { Int($0) }
+    }
+
+    /// Reads a numeric dataset, converting between numeric types of the same class
+    /// (a float32 dataset reads as Double; an int8 one as Int). Strings or a class mismatch
+    /// (reading floats as integers) throw.
+    public func read<T: HDF5Scalar>(_ name: String, as type: T.Type = T.self) throws -> HDF5Array<T> {
+        try withHDF5 {
+            let d = try openDataset(name)
+            let ftype = try HDF5Handle(H5Dget_type(d.id), what: "cannot read the type of \(child(name))", closer: H5Tclose)
+            let cls = H5Tget_class(ftype.id)
+            guard cls == T.hdf5Class else {
+                throw HDF5Error("\(file.path): dataset \(child(name)) holds \(describe(cls)), not \(describe(T.hdf5Class))")
+            }
+            let space = try HDF5Handle(H5Dget_space(d.id), what: "cannot read the shape of \(child(name))", closer: H5Sclose)
+            let shape = try dims(of: space.id)
+            let count = shape.reduce(1, *)
+            var values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                // Numeric types are trivial; zero them so a failed read leaves defined memory.
+                memset(buffer.baseAddress!, 0, count * MemoryLayout<T>.stride)
+                initialized = count
+            }
+            let status = values.withUnsafeMutableBytes { raw in
+                H5Dread(d.id, T.hdf5MemoryType, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), raw.baseAddress)
+            }
+            guard status >= 0 else { throw HDF5Error("\(file.path): cannot read dataset \(child(name)) (corrupt?)") }
+            return HDF5Array(values: values, shape: shape)
+        }
+    }
+
+    // MARK: strings
+
+    /// Writes a vector of UTF-8 strings (variable length, as h5py writes `str`).
+    public func writeStrings(_ name: String, _ strings: [String]) throws {
+        try withHDF5 {
+            let g = try open()
+            let type = try stringType()
+            var dims = [hsize_t(strings.count)]
+            let space = try HDF5Handle(H5Screate_simple(1, &dims, nil), what: "cannot make a dataspace", closer: H5Sclose)
+            let d = try HDF5Handle(H5Dcreate2(g.id, name, type.id, space.id, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                                   what: "\(file.path): cannot create dataset \(child(name)) (exists already?)", closer: H5Dclose)
+            let status = withCStringArray(strings) { pointers in
+                H5Dwrite(d.id, type.id, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), pointers)
+            }
+            guard status >= 0 else { throw HDF5Error("\(file.path): cannot write dataset \(child(name))") }
+        }
+    }
+
+    /// Reads a vector of strings (variable- or fixed-length).
+    public func readStrings(_ name: String) throws -> [String] {
+        try withHDF5 {
+            let d = try openDataset(name)
+            let ftype = try HDF5Handle(H5Dget_type(d.id), what: "cannot read the type of \(child(name))", closer: H5Tclose)
+            guard H5Tget_class(ftype.id) == H5T_STRING else {
+                throw HDF5Error("\(file.path): dataset \(child(name)) does not hold strings")
+            }
+            let space = try HDF5Handle(H5Dget_space(d.id), what: "cannot read \(child(name))", closer: H5Sclose)
+            let count = try dims(of: space.id).reduce(1, *)
+            return try readStringData(count: count, fileType: ftype.id, what: child(name)) { mtype, buffer in
+                H5Dread(d.id, mtype, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), buffer)
+            } reclaim: { mtype, buffer in
+                _ = H5Dvlen_reclaim(mtype, space.id, s2ac_H5P_DEFAULT(), buffer)
+            }
+        }
+    }
+
+    // MARK: attributes
+
+    /// Sets an attribute on this group, or on the dataset `dataset` inside it; replaces an
+    /// existing attribute of the same name.
+    public func setAttribute(_ name: String, _ value: HDF5Attribute, on dataset: String? = nil) throws {
+        try withHDF5 {
+            let obj = try openObject(dataset)
+            if H5Aexists(obj.id, name) > 0 { _ = H5Adelete(obj.id, name) }
+            switch value {
+            case .string(let s):
+                let type = try stringType()
+                let space = try HDF5Handle(H5Screate(H5S_SCALAR), what: "cannot make a dataspace", closer: H5Sclose)
+                let a = try createAttribute(obj.id, name, type.id, space.id)
+                let status = withCStringArray([s]) { H5Awrite(a.id, type.id, $0) }
+                guard status >= 0 else { throw HDF5Error("\(file.path): cannot write attribute \(name)") }
+            case .double(let x): try writeNumericAttribute(obj.id, name, [x], scalar: true)
+            case .int(let x): try writeNumericAttribute(obj.id, name, [x], scalar: true)
+            case .doubles(let xs): try writeNumericAttribute(obj.id, name, xs, scalar: false)
+            case .ints(let xs): try writeNumericAttribute(obj.id, name, xs, scalar: false)
+            }
+        }
+    }
+
+    /// Convenience: a string attribute.
+    public func setAttribute(_ name: String, _ value: String, on dataset: String? = nil) throws {
+        try setAttribute(name, .string(value), on: dataset)
+    }
+
+    /// Reads an attribute of this group (or of `dataset` inside it); nil when absent.
+    public func attribute(_ name: String, on dataset: String? = nil) throws -> HDF5Attribute? {
+        try withHDF5 {
+            let obj = try openObject(dataset)
+            guard H5Aexists(obj.id, name) > 0 else { return nil }
+            let a = try HDF5Handle(H5Aopen(obj.id, name, s2ac_H5P_DEFAULT()), what: "cannot open attribute \(name)", closer: H5Aclose)
+            let ftype = try HDF5Handle(H5Aget_type(a.id), what: "cannot read attribute \(name)", closer: H5Tclose)
+            let space = try HDF5Handle(H5Aget_space(a.id), what: "cannot read attribute \(name)", closer: H5Sclose)
+            let shape = try dims(of: space.id)
+            let count = shape.reduce(1, *)
+            switch H5Tget_class(ftype.id) {
+            case H5T_STRING:
+                let strings = try readStringData(count: count, fileType: ftype.id, what: name) { mtype, buffer in
+                    H5Aread(a.id, mtype, buffer)
+                } reclaim: { mtype, buffer in
+                    _ = H5Dvlen_reclaim(mtype, space.id, s2ac_H5P_DEFAULT(), buffer)
+                }
+                return .string(strings.first ?? "")
+            case H5T_FLOAT:
+                var xs = [Double](repeating: 0, count: count)
+                guard H5Aread(a.id, s2ac_H5T_NATIVE_DOUBLE(), &xs) >= 0 else { throw HDF5Error("cannot read attribute \(name)") }
+                return shape.isEmpty ? .double(xs[0]) : .doubles(xs)
+            case H5T_INTEGER:
+                var xs = [Int](repeating: 0, count: count)
+                guard H5Aread(a.id, s2ac_H5T_NATIVE_INT64(), &xs) >= 0 else { throw HDF5Error("cannot read attribute \(name)") }
+                return shape.isEmpty ? .int(xs[0]) : .ints(xs)
+            default:
+                throw HDF5Error("\(file.path): attribute \(name) has a type this suite does not read")
+            }
+        }
+    }
+
+    /// Names of the attributes of this group (or of `dataset`), in name order.
+    public func attributeNames(on dataset: String? = nil) throws -> [String] {
+        try withHDF5 {
+            let obj = try openObject(dataset)
+            var names: [String] = []
+            var index: hsize_t = 0
+            while true {
+                let size = H5Aget_name_by_idx(obj.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, s2ac_H5P_DEFAULT())
+                if size < 0 { break }
+                var buffer = [CChar](repeating: 0, count: Int(size) + 1)
+                _ = H5Aget_name_by_idx(obj.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, s2ac_H5P_DEFAULT())
+                names.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                index += 1
+            }
+            return names
+        }
+    }
+
+    // MARK: helpers
+
+    private func openObject(_ dataset: String?) throws -> HDF5Handle {
+        if let dataset { return try openDataset(dataset) }
+        return try open()
+    }
+
+    private func createAttribute(_ obj: hid_t, _ name: String, _ type: hid_t, _ space: hid_t) throws -> HDF5Handle {
+        try HDF5Handle(H5Acreate2(obj, name, type, space, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                       what: "\(file.path): cannot create attribute \(name) on \(path)", closer: H5Aclose)
+    }
+
+    private func writeNumericAttribute<T: HDF5Scalar>(_ obj: hid_t, _ name: String, _ values: [T], scalar: Bool) throws {
+        var dims = [hsize_t(values.count)]
+        let space = try HDF5Handle(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil),
+                                   what: "cannot make a dataspace", closer: H5Sclose)
+        let a = try createAttribute(obj, name, T.hdf5MemoryType, space.id)
+        let status = values.withUnsafeBytes { H5Awrite(a.id, T.hdf5MemoryType, $0.baseAddress) }
+        guard status >= 0 else { throw HDF5Error("\(file.path): cannot write attribute \(name)") }
+    }
+
+    /// Variable-length UTF-8 string type.
+    private func stringType() throws -> HDF5Handle {
+        let t = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)
+        guard H5Tset_size(t.id, s2ac_H5T_VARIABLE()) >= 0, H5Tset_cset(t.id, H5T_CSET_UTF8) >= 0 else {
+            throw HDF5Error("cannot make a string type")
+        }
+        return t
+    }
+
+    private func readStringData(count: Int, fileType: hid_t, what: String,
+                                read: (hid_t, UnsafeMutableRawPointer) -> herr_t,
+                                reclaim: (hid_t, UnsafeMutableRawPointer) -> Void) throws -> [String] {
+        if H5Tis_variable_str(fileType) > 0 {
+            let mtype = try stringType()
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            return try pointers.withUnsafeMutableBytes { raw -> [String] in
+                guard read(mtype.id, raw.baseAddress!) >= 0 else { throw HDF5Error("\(file.path): cannot read strings \(what)") }
+                defer { reclaim(mtype.id, raw.baseAddress!) }
+                return raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self).map { $0.map { String(cString: $0) } ?? "" }
+            }
+        }
+        let size = H5Tget_size(fileType)
+        let mtype = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)
+        _ = H5Tset_size(mtype.id, size)
+        var bytes = [UInt8](repeating: 0, count: max(1, count * size))
+        guard bytes.withUnsafeMutableBytes({ read(mtype.id, $0.baseAddress!) }) >= 0 else {
+            throw HDF5Error("\(file.path): cannot read strings \(what)")
+        }
+        return (0..<count).map { i in
+            let slice = bytes[(i * size)..<((i + 1) * size)]
+            return String(decoding: slice.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    private func describe(_ cls: H5T_class_t) -> String {
+        switch cls {
+        case H5T_FLOAT: return "floating-point numbers"
+        case H5T_INTEGER: return "integers"
+        case H5T_STRING: return "strings"
+        default: return "another type"
+        }
+    }
+}
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings`, valid only inside it.
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafeRawPointer) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return copies.withUnsafeBytes { body($0.baseAddress!) }
+}

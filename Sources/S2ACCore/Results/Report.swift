@@ -1,0 +1,129 @@
+import Foundation
+
+/// A tidy table: fixed columns, one row per measurement, written as RFC 4180 CSV.
+public struct CSVTable: Equatable {
+    public let columns: [String]
+    public var rows: [[String]]
+
+    public init(columns: [String], rows: [[String]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Appends a row; its length must match the columns (a programmer error otherwise).
+    public mutating func append(_ row: [String]) {
+        precondition(row.count == columns.count, "row has \(row.count) fields for \(columns.count) columns")
+        rows.append(row)
+    }
+
+    public func render() -> String {
+        var out = columns.map(CSVTable.quote).joined(separator: ",") + "\n"
+        for row in rows { out += row.map(CSVTable.quote).joined(separator: ",") + "\n" }
+        return out
+    }
+
+    static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Writes the table atomically.
+    public func write(to path: String) throws {
+        try writeFileAtomically(Data(render().utf8), to: path)
+    }
+}
+
+/// Formats a number for a table: shortest text that reads back to the same Double; empty for nil.
+public func csvNumber(_ x: Double?) -> String {
+    guard let x else { return "" }
+    return "\(x)"
+}
+
+/// What `report` knows about one kind of result file. Each figure adds one reporter and
+/// registers it in `ReportRegistry.reporters`.
+public protocol ResultReporter {
+    /// The `kind` values (the `/run` attribute) this reporter reads.
+    var kinds: Set<String> { get }
+    /// The tables it contributes to, by file name without `.csv`, with their columns.
+    var tables: [String: [String]] { get }
+    /// The rows one result file adds to each of its tables.
+    func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]]
+}
+
+/// Every reporter `report` runs. A figure's issue adds its line here.
+public enum ReportRegistry {
+    public static var reporters: [ResultReporter] { [] }
+}
+
+/// What a report pass did.
+public struct ReportOutcome {
+    /// Paths of the tables written, in name order.
+    public var tablesWritten: [String] = []
+    /// One line per file that could not be reported (unknown, foreign or corrupt).
+    public var warnings: [String] = []
+    /// Result files reported.
+    public var filesReported = 0
+}
+
+/// Walks `resultsFolder` for `*.h5` files (skipping temporaries and the tables folder), reports
+/// each through the reporter of its kind, and writes the tables to `tablesFolder`, plus
+/// `runs.csv` listing every reported file with its provenance. Rows keep a stable order:
+/// files by path, then each file's own row order. A file that cannot be reported becomes a
+/// warning; the others are still reported.
+public func runReport(resultsFolder: String, tablesFolder: String,
+                      reporters: [ResultReporter] = ReportRegistry.reporters) throws -> ReportOutcome {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: resultsFolder, isDirectory: &isDir), isDir.boolValue else {
+        throw InputError("no results folder at \(resultsFolder)")
+    }
+    let root = URL(fileURLWithPath: resultsFolder).standardizedFileURL
+    let tablesRoot = URL(fileURLWithPath: tablesFolder).standardizedFileURL.path
+    var paths: [String] = []
+    if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil,
+                                                   options: [.skipsHiddenFiles]) {
+        for case let url as URL in walker {
+            let p = url.standardizedFileURL.path
+            if p.hasPrefix(tablesRoot + "/") { continue }
+            if url.pathExtension == "h5" { paths.append(p) }
+        }
+    }
+    paths.sort()
+
+    var outcome = ReportOutcome()
+    var tables: [String: CSVTable] = [:]
+    var runs = CSVTable(columns: ["file", "kind", "seed", "git_commit", "git_dirty", "start_time", "end_time",
+                                 "swift_version", "hdf5_version", "mujoco_version", "host"])
+    for path in paths {
+        let relative = String(path.dropFirst(root.path.count + 1))
+        do {
+            let file = try HDF5File.open(at: path)
+            let provenance = try Provenance.read(from: file)
+            guard let reporter = reporters.first(where: { $0.kinds.contains(provenance.kind) }) else {
+                outcome.warnings.append("\(relative): no reporter knows the kind '\(provenance.kind)'")
+                continue
+            }
+            let produced = try reporter.rows(from: file, provenance: provenance)
+            for (name, rows) in produced {
+                guard let columns = reporter.tables[name] else {
+                    preconditionFailure("reporter for \(provenance.kind) produced an undeclared table \(name)")
+                }
+                var table = tables[name] ?? CSVTable(columns: columns)
+                for row in rows { table.append(row) }
+                tables[name] = table
+            }
+            runs.append([relative, provenance.kind, provenance.seed.map(String.init) ?? "", provenance.gitCommit,
+                         provenance.gitDirty ? "1" : "0", provenance.startTime, provenance.endTime,
+                         provenance.swiftVersion, provenance.hdf5Version, provenance.mujocoVersion, provenance.host])
+            outcome.filesReported += 1
+        } catch {
+            outcome.warnings.append("\(relative): \(error)")
+        }
+    }
+    tables["runs"] = runs
+    for name in tables.keys.sorted() {
+        let path = tablesRoot + "/" + name + ".csv"
+        try tables[name]!.write(to: path)
+        outcome.tablesWritten.append(path)
+    }
+    return outcome
+}

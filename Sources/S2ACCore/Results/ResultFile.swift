@@ -1,0 +1,213 @@
+import CBLAS
+import CMuJoCo
+import Foundation
+
+/// Where a result came from: stored as attributes of the group `/run` of every result file.
+public struct Provenance: Codable, Equatable {
+    /// The experiment kind (`fig4a`, `multigoal`, ...); `report` dispatches on it.
+    public var kind: String
+    /// The fully resolved configuration as JSON (sorted keys).
+    public var configJSON: String
+    public var seed: Int?
+    public var gitCommit: String
+    public var gitDirty: Bool
+    public var swiftVersion: String
+    public var hdf5Version: String
+    public var mujocoVersion: String
+    public var blasConfig: String
+    public var host: String
+    /// UTC, ISO 8601.
+    public var startTime: String
+    public var endTime: String
+    public var commandLine: String
+
+    /// Format version of the `/run` group; bump when its attributes change meaning.
+    public static let formatVersion = 1
+
+    /// Provenance of this process, started now.
+    public static func current(kind: String, configJSON: String, seed: Int?) -> Provenance {
+        let git = gitState()
+        return Provenance(kind: kind, configJSON: configJSON, seed: seed,
+                          gitCommit: git.commit, gitDirty: git.dirty,
+                          swiftVersion: swiftCompilerVersion, hdf5Version: HDF5File.libraryVersion,
+                          mujocoVersion: mujocoLibraryVersion, blasConfig: blasConfiguration,
+                          host: ProcessInfo.processInfo.hostName, startTime: isoNow(), endTime: "",
+                          commandLine: CommandLine.arguments.joined(separator: " "))
+    }
+
+    /// Writes the provenance as attributes of `/run`.
+    public func write(to file: HDF5File) throws {
+        let run = try file.root.createGroup("run")
+        try run.setAttribute("format_version", .int(Provenance.formatVersion))
+        try run.setAttribute("kind", kind)
+        try run.setAttribute("config_json", configJSON)
+        if let seed { try run.setAttribute("seed", .int(seed)) }
+        try run.setAttribute("git_commit", gitCommit)
+        try run.setAttribute("git_dirty", .int(gitDirty ? 1 : 0))
+        try run.setAttribute("swift_version", swiftVersion)
+        try run.setAttribute("hdf5_version", hdf5Version)
+        try run.setAttribute("mujoco_version", mujocoVersion)
+        try run.setAttribute("blas_config", blasConfig)
+        try run.setAttribute("host", host)
+        try run.setAttribute("start_time", startTime)
+        try run.setAttribute("end_time", endTime)
+        try run.setAttribute("command_line", commandLine)
+        try file.root.setAttribute("kind", kind)
+    }
+
+    /// Reads the provenance of a result file; throws when `/run` is missing or incomplete
+    /// (a foreign HDF5 file).
+    public static func read(from file: HDF5File) throws -> Provenance {
+        guard file.root.kind(of: "run") == .group else {
+            throw HDF5Error("\(file.path): not a result of this suite (no /run group)")
+        }
+        let run = try file.root.group("run")
+        func string(_ name: String) throws -> String {
+            guard let s = try run.attribute(name)?.stringValue else {
+                throw HDF5Error("\(file.path): /run lacks the attribute \(name)")
+            }
+            return s
+        }
+        return Provenance(kind: try string("kind"), configJSON: try string("config_json"),
+                          seed: try run.attribute("seed")?.intValue,
+                          gitCommit: try string("git_commit"), gitDirty: try run.attribute("git_dirty")?.intValue == 1,
+                          swiftVersion: try string("swift_version"), hdf5Version: try string("hdf5_version"),
+                          mujocoVersion: try string("mujoco_version"), blasConfig: try string("blas_config"),
+                          host: try string("host"), startTime: try string("start_time"), endTime: try string("end_time"),
+                          commandLine: try string("command_line"))
+    }
+}
+
+/// JSON of a configuration with sorted keys, so equal configurations give equal text.
+public func canonicalJSON<C: Encodable>(_ config: C) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(config), as: UTF8.self)
+}
+
+/// A result file being written. It lives under a temporary name in the destination folder
+/// and takes its final name only in `commit()`, by an atomic rename: a crash never leaves a
+/// truncated file under the final name, and an existing result is replaced only with `force`.
+public final class ResultWriter {
+    public let finalPath: String
+    public let temporaryPath: String
+    public let file: HDF5File
+    public private(set) var provenance: Provenance
+    private var committed = false
+
+    public var root: HDF5Group { file.root }
+
+    /// Starts a result file at `path`. Throws `InputError` when `path` exists and `force` is
+    /// false, before anything is written.
+    public init<C: Encodable>(path: String, kind: String, config: C, seed: Int?, force: Bool) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.path) && !force {
+            throw InputError("\(url.path) exists; pass --force to overwrite it")
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw InputError("cannot create the folder \(folder.path): \(error.localizedDescription)")
+        }
+        finalPath = url.path
+        temporaryPath = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        file = try HDF5File.create(at: temporaryPath)
+        provenance = Provenance.current(kind: kind, configJSON: try canonicalJSON(config), seed: seed)
+    }
+
+    /// Stamps the end time, closes the file and moves it to its final name.
+    public func commit() throws {
+        precondition(!committed, "commit() called twice on \(finalPath)")
+        provenance.endTime = isoNow()
+        try provenance.write(to: file)
+        try file.flush()
+        file.close()
+        guard rename(temporaryPath, finalPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw InputError("cannot move \(temporaryPath) to \(finalPath): \(reason)")
+        }
+        committed = true
+    }
+
+    deinit {
+        if !committed {
+            file.close()
+            unlink(temporaryPath)
+        }
+    }
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same folder, then rename).
+public func writeFileAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+    do {
+        try data.write(to: temp)
+    } catch {
+        throw InputError("cannot write \(temp.path): \(error.localizedDescription)")
+    }
+    guard rename(temp.path, url.path) == 0 else {
+        unlink(temp.path)
+        throw InputError("cannot move \(temp.path) to \(url.path): \(String(cString: strerror(errno)))")
+    }
+}
+
+func isoNow() -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    f.timeZone = TimeZone(identifier: "UTC")
+    return f.string(from: Date())
+}
+
+/// The Swift compiler that built the suite.
+public let swiftCompilerVersion: String = {
+    #if compiler(>=6.5)
+    return ">=6.5"
+    #elseif compiler(>=6.4)
+    return "6.4"
+    #elseif compiler(>=6.3)
+    return "6.3"
+    #elseif compiler(>=6.2)
+    return "6.2"
+    #elseif compiler(>=6.1)
+    return "6.1"
+    #else
+    return "6.0"
+    #endif
+}()
+
+/// MuJoCo's version as "major.minor.patch" (mj_version() gives 222 for 2.2.2).
+public let mujocoLibraryVersion: String = {
+    let v = Int(mj_version())
+    return "\(v / 100).\(v / 10 % 10).\(v % 10)"
+}()
+
+/// OpenBLAS's build description (version, kernel, thread limit).
+public let blasConfiguration: String = {
+    guard let c = openblas_get_config() else { return "unknown" }
+    return String(cString: c).trimmingCharacters(in: .whitespaces)
+}()
+
+/// The commit of the source tree this binary was built from, and whether it had changes.
+func gitState() -> (commit: String, dirty: Bool) {
+    let sourceDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+    func git(_ args: [String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", sourceDir] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    guard let commit = git(["rev-parse", "HEAD"]) else { return ("unknown", false) }
+    let status = git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
+    return (commit, !status.isEmpty)
+}

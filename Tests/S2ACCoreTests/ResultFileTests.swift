@@ -1,0 +1,117 @@
+import Foundation
+import S2ACCore
+import Testing
+
+private struct DemoConfig: Codable, Equatable {
+    var eps = 0.5
+    var steps = 200
+    var name = "paper"
+}
+
+@Suite struct ResultFileTests {
+    let folder = makeTemporaryFolder("results")
+
+    private func writeResult(_ path: String, kind: String = "demo", value: Double = 1, force: Bool = false) throws {
+        let w = try ResultWriter(path: path, kind: kind, config: DemoConfig(), seed: 3, force: force)
+        try w.root.write("value", [value])
+        try w.commit()
+    }
+
+    @Test func provenanceIsComplete() throws {
+        let path = folder + "/sub/run.h5"
+        try writeResult(path)
+        let f = try HDF5File.open(at: path)
+        let p = try Provenance.read(from: f)
+        #expect(p.kind == "demo")
+        #expect(p.seed == 3)
+        #expect(try JSONDecoder().decode(DemoConfig.self, from: Data(p.configJSON.utf8)) == DemoConfig())
+        #expect(p.configJSON == #"{"eps":0.5,"name":"paper","steps":200}"#)
+        #expect(p.gitCommit.count == 40)
+        #expect(p.hdf5Version.hasPrefix("1.10."))
+        #expect(p.mujocoVersion == "2.2.2")
+        #expect(p.blasConfig.contains("OpenBLAS"))
+        #expect(!p.startTime.isEmpty && p.endTime >= p.startTime)
+        #expect(!p.commandLine.isEmpty && !p.host.isEmpty)
+        #expect(try f.root.attribute("kind") == .string("demo"))
+    }
+
+    @Test func existingResultIsNeverOverwrittenWithoutForce() throws {
+        let path = folder + "/keep.h5"
+        try writeResult(path, value: 1)
+        #expect(throws: InputError.self) { try writeResult(path, value: 2) }
+        #expect(try HDF5File.open(at: path).root.read("value", as: Double.self).values == [1])
+        try writeResult(path, value: 3, force: true)
+        #expect(try HDF5File.open(at: path).root.read("value", as: Double.self).values == [3])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["keep.h5"])
+    }
+
+    @Test func abandonedWriteLeavesNothing() throws {
+        let path = folder + "/crash.h5"
+        do {
+            let w = try ResultWriter(path: path, kind: "demo", config: DemoConfig(), seed: nil, force: false)
+            try w.root.write("partial", [1.0])
+            #expect(FileManager.default.fileExists(atPath: w.temporaryPath))
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
+    @Test func csvQuoting() {
+        var t = CSVTable(columns: ["a", "b"])
+        t.append(["x,y", "say \"hi\""])
+        t.append(["", csvNumber(0.1)])
+        #expect(t.render() == "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n,0.1\n")
+        #expect(csvNumber(nil) == "")
+    }
+}
+
+private struct DemoReporter: ResultReporter {
+    var kinds: Set<String> { ["demo"] }
+    var tables: [String: [String]] { ["demo": ["seed", "value"]] }
+    func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
+        let v = try file.root.read("value", as: Double.self).values
+        return ["demo": v.map { [String(provenance.seed ?? -1), csvNumber($0)] }]
+    }
+}
+
+@Suite struct ReportTests {
+    @Test func reportsGoodFilesAndWarnsAboutTheRest() throws {
+        let results = makeTemporaryFolder("report")
+        for (i, name) in ["b/two.h5", "a/one.h5"].enumerated() {
+            let w = try ResultWriter(path: results + "/" + name, kind: "demo", config: DemoConfig(), seed: i, force: false)
+            try w.root.write("value", [Double(i) + 0.5])
+            try w.commit()
+        }
+        let other = try ResultWriter(path: results + "/c/other.h5", kind: "unheard-of", config: DemoConfig(), seed: 1, force: false)
+        try other.commit()
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: results + "/corrupt.h5"))
+        let foreign = try HDF5File.create(at: results + "/foreign.h5")
+        try foreign.root.write("x", [1.0])
+        foreign.close()
+
+        let outcome = try runReport(resultsFolder: results, tablesFolder: results + "/tables", reporters: [DemoReporter()])
+        #expect(outcome.filesReported == 2)
+        #expect(outcome.warnings.count == 3)
+        #expect(outcome.warnings.contains { $0.hasPrefix("corrupt.h5:") })
+        #expect(outcome.warnings.contains { $0.hasPrefix("foreign.h5:") && $0.contains("no /run") })
+        #expect(outcome.warnings.contains { $0.hasPrefix("c/other.h5:") && $0.contains("unheard-of") })
+        let demo = try String(contentsOfFile: results + "/tables/demo.csv", encoding: .utf8)
+        #expect(demo == "seed,value\n1,1.5\n0,0.5\n")  // a/one.h5 (seed 1) sorts before b/two.h5
+        let runs = try String(contentsOfFile: results + "/tables/runs.csv", encoding: .utf8)
+        #expect(runs.split(separator: "\n").count == 3)
+
+        // The executable: warnings give exit code 1, the tables are still written.
+        let run = try runSuiteTool("report", ["--results", results])
+        #expect(run.code == 1)
+        #expect(run.err.contains("report: warning: corrupt.h5"))
+    }
+
+    @Test func missingFolderIsBadInput() throws {
+        let run = try runSuiteTool("report", ["--results", "/nonexistent/results"])
+        #expect(run.code == 2)
+        #expect(run.err == "report: error: no results folder at /nonexistent/results\n")
+        let bad = try runSuiteTool("report", ["--frobnicate"])
+        #expect(bad.code == 2)
+        #expect(bad.err.hasPrefix("report: error: Unknown option '--frobnicate'"))
+    }
+}

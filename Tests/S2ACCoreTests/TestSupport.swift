@@ -1,0 +1,40 @@
+import Foundation
+
+/// A fresh empty folder under the system temporary directory.
+func makeTemporaryFolder(_ label: String = "s2ac") -> String {
+    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The folder holding the built executables (the test resources bundle sits beside them).
+var builtProductsFolder: URL {
+    Bundle.module.bundleURL.deletingLastPathComponent()
+}
+
+/// Runs a program, returning its exit code, standard output and standard error.
+@discardableResult
+func runProgram(_ executable: String, _ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Runs one of the suite's executables from the build folder.
+@discardableResult
+func runSuiteTool(_ name: String, _ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+    let url = builtProductsFolder.appendingPathComponent(name)
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+        throw NSError(domain: "tests", code: 1,
+                      userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not built: run `make test`, which builds it first"])
+    }
+    return try runProgram(url.path, arguments)
+}
