@@ -86,3 +86,42 @@ import S2ACCore
         #expect(target.parameters[0].scalars[0] != source.parameters[0].scalars[0])
     }
 }
+
+@Suite struct NNCheckpointTests {
+    @Test func parametersAndAdamStateRoundTripThroughHDF5() throws {
+        let path = makeTemporaryFolder("nn") + "/model.h5"
+        var rng = SeedTree(seed: 8).stream(.networkInit)
+        let net = MLP<Float>(inputs: 4, hidden: [8], outputs: 2, activation: .elu, using: &rng)
+        let adam = Adam(parameters: net.parameters, learningRate: 0.01)
+        let x = Tensor<Float>.randomNormal([5, 4], using: &rng)
+        net(x).square().mean().backward()
+        adam.step()
+        do {
+            let file = try HDF5File.create(at: path)
+            try net.saveParameters(to: try file.root.createGroup("critic"))
+            try adam.save(to: try file.root.createGroup("critic_optimizer"))
+            file.close()
+        }
+        let other = MLP<Float>(inputs: 4, hidden: [8], outputs: 2, activation: .elu, using: &rng)
+        let otherAdam = Adam(parameters: other.parameters, learningRate: 0.01)
+        #expect(other.parameters.map(\.scalars) != net.parameters.map(\.scalars))
+        let file = try HDF5File.open(at: path)
+        try other.loadParameters(from: try file.root.group("critic"))
+        try otherAdam.load(from: try file.root.group("critic_optimizer"))
+        #expect(other.parameters.map(\.scalars) == net.parameters.map(\.scalars))
+        #expect(otherAdam.stepCount == 1 && otherAdam.firstMoments == adam.firstMoments && otherAdam.secondMoments == adam.secondMoments)
+        // The next step is then identical on both.
+        for (m, o) in [(net, adam), (other, otherAdam)] {
+            m.zeroGrad()
+            m(x).square().mean().backward()
+            o.step()
+        }
+        #expect(other.parameters.map(\.scalars) == net.parameters.map(\.scalars))
+        // A model of another shape is refused with a message naming the parameter, and left unchanged.
+        let wrong = MLP<Float>(inputs: 3, hidden: [8], outputs: 2, activation: .elu, using: &rng)
+        let before = wrong.parameters.map(\.scalars)
+        #expect(throws: InputError.self) { try wrong.loadParameters(from: try file.root.group("critic")) }
+        #expect(wrong.parameters.map(\.scalars) == before)
+        file.close()
+    }
+}

@@ -23,6 +23,13 @@ public final class Adam<T: TensorScalar> {
         secondMoments = firstMoments
     }
 
+    /// Replaces the optimiser state (for checkpoints); the moments must match the parameters.
+    public func restore(step: Int, firstMoments m: [[T]], secondMoments v: [[T]]) {
+        precondition(m.map(\.count) == parameters.map(\.count) && v.map(\.count) == parameters.map(\.count),
+                     "Adam.restore: moments do not match the parameters")
+        stepCount = step; firstMoments = m; secondMoments = v
+    }
+
     /// Clears the gradients of every parameter.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
