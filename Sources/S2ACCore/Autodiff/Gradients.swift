@@ -56,7 +56,7 @@ public func grad<T>(of outputs: [Tensor<T>], wrt inputs: [Tensor<T>], seeds: [Te
             // Intermediate gradients are dropped once used, so their buffers return to the pool.
             if !targets.contains(id) { grads[id] = nil }
             let needs = node.inputs.map { $0.requiresGrad && onPath.contains(ObjectIdentifier($0)) }
-            let parts = node.rule(g, t, needs)
+            let parts = node.backward(g, t, needs)
             for (i, input) in node.inputs.enumerated() where needs[i] {
                 guard let p = parts[i] else { continue }
                 precondition(p.shape == input.shape, "\(node.name): gradient shape \(p.shape) for input \(input.shape)")

@@ -55,10 +55,34 @@ typealias BackwardRule<T: TensorScalar> = (_ gradient: Tensor<T>, _ output: Tens
 
 final class Node<T: TensorScalar> {
     let name: String
-    let inputs: [Tensor<T>]
-    let rule: BackwardRule<T>
+    private(set) var inputs: [Tensor<T>]
+    private(set) var rule: BackwardRule<T>?
     init(name: String, inputs: [Tensor<T>], rule: @escaping BackwardRule<T>) {
         self.name = name; self.inputs = inputs; self.rule = rule
+    }
+
+    func backward(_ gradient: Tensor<T>, _ output: Tensor<T>, _ needs: [Bool]) -> [Tensor<T>?] {
+        rule!(gradient, output, needs)
+    }
+
+    // Releasing a long chain the default way (tensor -> node -> input -> node ...) recurses
+    // once per link and overflows the stack for deep graphs, such as many unrolled sampler
+    // steps. So the ancestors only this node owns are unlinked here, iteratively.
+    deinit {
+        var pending: [Node] = []
+        unlinkInputs(into: &pending)
+        while let n = pending.popLast() { n.unlinkInputs(into: &pending) }
+    }
+
+    private func unlinkInputs(into pending: inout [Node]) {
+        rule = nil  // drops the rule's references to the inputs, so the array's can be unique
+        for i in inputs.indices where isKnownUniquelyReferenced(&inputs[i]) {
+            if let n = inputs[i].node {
+                inputs[i].node = nil
+                pending.append(n)
+            }
+        }
+        inputs = []
     }
 }
 
@@ -79,7 +103,8 @@ public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
 public final class Tensor<T: TensorScalar> {
     public let shape: [Int]
     let storage: Storage<T>
-    let node: Node<T>?
+    /// The operation that made this tensor; nil for leaves. Only cleared by graph teardown.
+    var node: Node<T>?
     /// True for leaves whose gradient is wanted and for every result recorded from them.
     public let requiresGrad: Bool
     /// Accumulated gradient of a leaf after `backward()`.
