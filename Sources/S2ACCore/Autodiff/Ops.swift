@@ -62,8 +62,8 @@ extension Tensor {
 
     /// ELU with scale `alpha` (PyTorch's `F.elu`).
     public func elu(alpha: T = 1) -> Tensor {
-        unaryOp("elu", .elu, alpha) { g, _ in
-            alpha == 1 && !recording(g, self) ? g.fused(.mulEluPrime, self) : g * self.eluPrime(alpha: alpha)
+        unaryOp("elu", .elu, alpha) { g, y in
+            alpha == 1 && !recording(g, self) ? g.fused(.mulEluPrime, y) : g * self.eluPrime(alpha: alpha)
         }
     }
 

@@ -29,7 +29,8 @@ public enum BinaryKernel: Sendable {
     case first
     /// 1 where a > b, 1/2 where a == b, else 0: how maximum/minimum split a tie's gradient.
     case winShare
-    /// g * ELU'(x) with a = g, b = x (alpha = 1 only; other alphas go through the composite rule).
+    /// g * ELU'(x) with a = g, b = y = ELU(x), using ELU'(x) = y + 1 for x <= 0: no exp
+    /// (alpha = 1 only; other alphas go through the composite rule).
     case mulEluPrime
     /// g * (x > 0) with a = g, b = x.
     case mulPositiveMask
@@ -164,7 +165,7 @@ func binaryLoop<T: TensorScalar>(_ op: BinaryKernel, _ a: UnsafePointer<T>, _ sa
     case .equal: zipLoop(a, sa, b, sb, y, n) { $0 == $1 ? 1 : 0 }
     case .first: zipLoop(a, sa, b, sb, y, n) { v, _ in v }
     case .winShare: zipLoop(a, sa, b, sb, y, n) { $0 > $1 ? 1 : ($0 == $1 ? 0.5 : 0) }
-    case .mulEluPrime: zipLoop(a, sa, b, sb, y, n) { g, x in x > 0 ? g : g * fastExp(Swift.min(x, 0)) }
+    case .mulEluPrime: zipLoop(a, sa, b, sb, y, n) { g, e in e > 0 ? g : g * (e + 1) }
     case .mulPositiveMask: zipLoop(a, sa, b, sb, y, n) { g, x in x > 0 ? g : 0 }
     case .mulTanhPrime: zipLoop(a, sa, b, sb, y, n) { g, t in g * (1 - t * t) }
     }
