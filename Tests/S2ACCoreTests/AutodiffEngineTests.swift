@@ -34,6 +34,12 @@ func close<T: TensorScalar>(_ a: [T], _ b: [T], _ tol: T) -> Bool {
         #expect(Tensor.concat([a, a.slice(axis: 1, 0..<1)], axis: 1).scalars == [1, 5, 3, 1, 4, 2, 6, 4])
         let lse = a.logSumExp(axis: 1).scalars
         #expect(close(lse, [log(exp(1) + exp(5) + exp(3)), log(exp(4) + exp(2) + exp(6))], 1e-14))
+        let p = a.softmax(axis: 1)
+        #expect(close(p.sum(axis: 1).scalars, [1, 1], 1e-15))
+        let e: [Double] = [exp(1), exp(5), exp(3)]
+        let total = e.reduce(0, +)
+        #expect(close(Array(p.scalars.prefix(3)), e.map { $0 / total }, 1e-15))
+        #expect((-a).abs().scalars == a.scalars)
         // Stable where exp would overflow.
         #expect(close(Tensor<Double>([1000, 1000], shape: [2]).logSumExp().scalars, [1000 + log(2)], 1e-14))
     }

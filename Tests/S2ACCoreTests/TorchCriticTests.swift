@@ -69,7 +69,7 @@ func relativeError<T: TensorScalar>(_ a: [T], _ b: [Double]) -> Double {
         let action = draw(1, [f.batch, nAction]).trackingGrad()
         let v = draw(1, [f.batch, nAction])
 
-        let q = critic(Tensor.concat([state, action], axis: 1))
+        let q = critic(state, action)
         let dqDa = grad(of: q.sum(), wrt: [action], createGraph: true)[0]
         let hvp = grad(of: (dqDa * v).sum(), wrt: [action])[0]
         let moved = action + dqDa * T(f.step)

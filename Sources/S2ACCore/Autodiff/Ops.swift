@@ -38,6 +38,9 @@ extension Tensor {
 
     public func square() -> Tensor { unaryOp("square", .square) { g, _ in g * self * 2 } }
 
+    /// |x|; the gradient at 0 is 0, as in PyTorch.
+    public func abs() -> Tensor { unaryOp("abs", .abs) { g, _ in g * self.constant(.sign) } }
+
     /// x^p for a constant exponent.
     public func pow(_ p: T) -> Tensor {
         unaryOp("pow", .pow, p) { g, _ in g * self.pow(p - 1) * p }
@@ -229,6 +232,12 @@ extension Tensor {
     }
 
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
+
+    /// exp(x - logsumexp(x)) along `axis`.
+    public func softmax(axis: Int) -> Tensor { logSoftmax(axis: axis).exp() }
+
+    /// x - logsumexp(x) along `axis`.
+    public func logSoftmax(axis: Int) -> Tensor { self - logSumExp(axis: axis, keepDims: true) }
 
     /// Sums a broadcast result back to `target` (the gradient of broadcasting).
     func summed(to target: [Int]) -> Tensor {

@@ -18,7 +18,9 @@ public enum UnaryKernel: Sendable {
     case clamp
     /// 1 where a <= x <= b, else 0 (clamp derivative, as PyTorch passes gradients at the bounds).
     case clampMask
-    case square
+    case square, abs
+    /// -1, 0 or 1 by the sign of x (the derivative of abs, 0 at 0 as in PyTorch).
+    case sign
 }
 
 /// Elementwise two-input kernels; comparison kernels write 1 or 0.
@@ -127,6 +129,8 @@ func unaryLoop<T: TensorScalar>(_ op: UnaryKernel, _ x: UnsafePointer<T>, _ y: U
     case .clamp: mapLoop(x, y, n) { Swift.min(Swift.max($0, a), b) }
     case .clampMask: mapLoop(x, y, n) { $0 >= a && $0 <= b ? 1 : 0 }
     case .square: mapLoop(x, y, n) { $0 * $0 }
+    case .abs: mapLoop(x, y, n) { Swift.abs($0) }
+    case .sign: mapLoop(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
     }
 }
 

@@ -120,6 +120,11 @@ public final class MLP<T: TensorScalar>: Module {
         return h
     }
 
+    /// The network on its inputs joined along the last axis, e.g. `critic(state, action)`.
+    public func callAsFunction(_ first: Tensor<T>, _ second: Tensor<T>, _ rest: Tensor<T>...) -> Tensor<T> {
+        self(Tensor.concat([first, second] + rest, axis: -1))
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor<T>)] {
         layers.enumerated().flatMap { i, l in l.namedParameters.map { ("layers.\(i).\($0.name)", $0.tensor) } }
     }
