@@ -166,3 +166,22 @@ func close<T: TensorScalar>(_ a: [T], _ b: [T], _ tol: T) -> Bool {
         #expect(Swift.abs(g - pow(1.0001, 50_000)) < 1e-9 * g)
     }
 }
+
+@Suite struct AutodiffMemoryTests {
+    /// Rules receive their output instead of capturing it, so a graph holds no cycles and is
+    /// freed as soon as its last result is.
+    @Test func graphsAreFreedWithTheirResults() {
+        weak var intermediate: Tensor<Double>?
+        weak var gradient: Tensor<Double>?
+        do {
+            let x = Tensor<Double>([0.1, 0.2], shape: [2], requiresGrad: true)
+            let h = x.elu().tanh()
+            intermediate = h
+            let g = grad(of: (h * h).sum(), wrt: [x], createGraph: true)[0]
+            gradient = g
+            #expect(intermediate != nil && gradient != nil)
+        }
+        #expect(intermediate == nil)
+        #expect(gradient == nil)
+    }
+}
