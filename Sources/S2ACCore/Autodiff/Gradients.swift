@@ -29,6 +29,7 @@ func topologicalOrder<T>(_ outputs: [Tensor<T>]) -> [Tensor<T>] {
 /// With `createGraph` the results are recorded tensors that can be differentiated again
 /// (PyTorch's `create_graph=True`); otherwise they are plain values. An input the outputs do
 /// not depend on gets zeros. Only the part of the graph between the outputs and `inputs` runs.
+@_specialize(where T == Float) @_specialize(where T == Double)
 public func grad<T>(of outputs: [Tensor<T>], wrt inputs: [Tensor<T>], seeds: [Tensor<T>]? = nil,
                     createGraph: Bool = false) -> [Tensor<T>] {
     precondition(seeds == nil || seeds!.count == outputs.count, "one seed per output")
@@ -69,12 +70,14 @@ public func grad<T>(of outputs: [Tensor<T>], wrt inputs: [Tensor<T>], seeds: [Te
 }
 
 /// The gradient of one output (scalar, or with a seed of its shape) with respect to `inputs`.
+@_specialize(where T == Float) @_specialize(where T == Double)
 public func grad<T>(of output: Tensor<T>, wrt inputs: [Tensor<T>], seed: Tensor<T>? = nil,
                     createGraph: Bool = false) -> [Tensor<T>] {
     grad(of: [output], wrt: inputs, seeds: seed.map { [$0] }, createGraph: createGraph)
 }
 
 /// The vector-Jacobian product v^T (d output / d input).
+@_specialize(where T == Float) @_specialize(where T == Double)
 public func vjp<T>(of output: Tensor<T>, wrt input: Tensor<T>, seed v: Tensor<T>, createGraph: Bool = false) -> Tensor<T> {
     grad(of: [output], wrt: [input], seeds: [v], createGraph: createGraph)[0]
 }
@@ -82,6 +85,7 @@ public func vjp<T>(of output: Tensor<T>, wrt input: Tensor<T>, seed v: Tensor<T>
 extension Tensor {
     /// Adds d(self)/d(leaf) (times `seed`, ones by default) into `grad` of every leaf that
     /// requires a gradient (PyTorch's `backward()`). Gradients accumulate until `zeroGrad()`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward(seed: Tensor? = nil) {
         let leaves = topologicalOrder([self]).filter { $0.node == nil }
         let gs = S2ACCore.grad(of: [self], wrt: leaves, seeds: seed.map { [$0] })

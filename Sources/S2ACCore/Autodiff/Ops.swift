@@ -3,6 +3,11 @@
 /// engine runs a rule without recording (createGraph false) it may use a fused kernel for the
 /// same value instead.
 
+// Every public operation carries `@_specialize` for Float and Double: callers in other modules
+// then jump to a copy compiled for the concrete type, which avoids the generic-metadata lookups
+// and witness calls that otherwise dominate small-tensor operations (measured: per-op backward
+// cost about halves).
+
 /// True when a rule's result will be recorded, i.e. a composite (differentiable) form is needed.
 @inline(__always)
 func recording<T>(_ tensors: Tensor<T>...) -> Bool {
@@ -28,35 +33,46 @@ extension Tensor {
         Tensor(shape: shape, storage: map(k, a, b), node: nil, requiresGrad: false)
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static prefix func - (x: Tensor) -> Tensor { x.unaryOp("neg", .neg) { g, _ in -g } }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func exp() -> Tensor { unaryOp("exp", .exp) { g, y in g * y } }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func log() -> Tensor { unaryOp("log", .log) { g, _ in g / self } }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func sqrt() -> Tensor { unaryOp("sqrt", .sqrt) { g, y in (g / y) * 0.5 } }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func square() -> Tensor { unaryOp("square", .square) { g, _ in g * self * 2 } }
 
     /// |x|; the gradient at 0 is 0, as in PyTorch.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func abs() -> Tensor { unaryOp("abs", .abs) { g, _ in g * self.constant(.sign) } }
 
     /// x^p for a constant exponent.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func pow(_ p: T) -> Tensor {
         unaryOp("pow", .pow, p) { g, _ in g * self.pow(p - 1) * p }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func tanh() -> Tensor {
         unaryOp("tanh", .tanh) { g, y in
             recording(g, y) ? g * (1 - y.square()) : g.fused(.mulTanhPrime, y)
         }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func sigmoid() -> Tensor { unaryOp("sigmoid", .sigmoid) { g, y in g * y * (1 - y) } }
 
     /// log(1 + exp(x)), computed without overflow.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func softplus() -> Tensor { unaryOp("softplus", .softplus) { g, _ in g * self.sigmoid() } }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func relu() -> Tensor {
         unaryOp("relu", .relu) { g, _ in
             recording(g) ? g * self.constant(.positiveMask) : g.fused(.mulPositiveMask, self)
@@ -64,6 +80,7 @@ extension Tensor {
     }
 
     /// ELU with scale `alpha` (PyTorch's `F.elu`).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func elu(alpha: T = 1) -> Tensor {
         unaryOp("elu", .elu, alpha) { g, y in
             alpha == 1 && !recording(g, self) ? g.fused(.mulEluPrime, y) : g * self.eluPrime(alpha: alpha)
@@ -81,6 +98,7 @@ extension Tensor {
     }
 
     /// min(max(x, low), high); the gradient passes where low <= x <= high, as in PyTorch.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func clamped(min low: T = -.infinity, max high: T = .infinity) -> Tensor {
         unaryOp("clamp", .clamp, low, high) { g, _ in g * self.constant(.clampMask, low, high) }
     }
@@ -118,23 +136,28 @@ extension Tensor {
         return Tensor(shape: out, storage: s, node: nil, requiresGrad: false)
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         a.binaryOp("add", .add, b) { g, _, _ in [g, g] }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         a.binaryOp("sub", .sub, b) { g, _, needs in [g, needs[1] ? -g : nil] }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         a.binaryOp("mul", .mul, b) { g, _, needs in [needs[0] ? g * b : nil, needs[1] ? g * a : nil] }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         a.binaryOp("div", .div, b) { g, y, needs in [needs[0] ? g / b : nil, needs[1] ? -(g * y) / b : nil] }
     }
 
     /// Elementwise minimum; a tie splits the gradient in half, as PyTorch does.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func minimum(_ other: Tensor) -> Tensor {
         binaryOp("minimum", .min, other) { g, _, _ in
             let share = other.compare(.winShare, self)
@@ -143,6 +166,7 @@ extension Tensor {
     }
 
     /// Elementwise maximum; a tie splits the gradient in half, as PyTorch does.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func maximum(_ other: Tensor) -> Tensor {
         binaryOp("maximum", .max, other) { g, _, _ in
             let share = self.compare(.winShare, other)
@@ -151,19 +175,32 @@ extension Tensor {
     }
 
     // Comparison masks: 1 where true, 0 elsewhere; constants, never differentiated.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func greater(_ other: Tensor) -> Tensor { compare(.greater, other) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func greaterEqual(_ other: Tensor) -> Tensor { compare(.greaterEqual, other) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func less(_ other: Tensor) -> Tensor { compare(.less, other) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func lessEqual(_ other: Tensor) -> Tensor { compare(.lessEqual, other) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func equal(_ other: Tensor) -> Tensor { compare(.equal, other) }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func + (a: Tensor, b: T) -> Tensor { a + Tensor(scalar: b) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func + (a: T, b: Tensor) -> Tensor { Tensor(scalar: a) + b }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func - (a: Tensor, b: T) -> Tensor { a - Tensor(scalar: b) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func - (a: T, b: Tensor) -> Tensor { Tensor(scalar: a) - b }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func * (a: Tensor, b: T) -> Tensor { a * Tensor(scalar: b) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func * (a: T, b: Tensor) -> Tensor { Tensor(scalar: a) * b }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func / (a: Tensor, b: T) -> Tensor { a / Tensor(scalar: b) }
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func / (a: T, b: Tensor) -> Tensor { Tensor(scalar: a) / b }
 }
 
@@ -188,6 +225,7 @@ extension Tensor {
     }
 
     /// Sum over `axes` (all axes when nil); `keepDims` leaves them as size 1.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let (ax, kept, out) = reductionPlan(axes, keepDims)
         if ax.isEmpty { return self }
@@ -196,17 +234,21 @@ extension Tensor {
         }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes)
         let n = ax.reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDims: keepDims) / T(n)
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
     /// Maximum over `axes`; tied maxima share the gradient equally (PyTorch's `amax`).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let (ax, kept, out) = reductionPlan(axes, keepDims)
         if ax.isEmpty { return self }
@@ -219,10 +261,12 @@ extension Tensor {
         }
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
 
     /// log(sum(exp(x))) over `axes`, shifted by the (detached) maximum for stability; the shift
     /// cancels exactly in value and gradient.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func logSumExp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes)
         let m = withNoGrad { detached().max(axes: ax, keepDims: true) }
@@ -231,12 +275,15 @@ extension Tensor {
         return keepDims ? r : r.reshaped(Tensor.dropAxes(shape, ax))
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
 
     /// exp(x - logsumexp(x)) along `axis`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func softmax(axis: Int) -> Tensor { logSoftmax(axis: axis).exp() }
 
     /// x - logsumexp(x) along `axis`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func logSoftmax(axis: Int) -> Tensor { self - logSumExp(axis: axis, keepDims: true) }
 
     /// Sums a broadcast result back to `target` (the gradient of broadcasting).
@@ -253,6 +300,7 @@ extension Tensor {
 
 extension Tensor {
     /// The same scalars with a new shape; one entry may be -1 (inferred). Shares storage.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
@@ -266,6 +314,7 @@ extension Tensor {
     }
 
     /// Broadcasts to `target` (PyTorch's `expand`, materialised).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
         precondition(broadcastShape(shape, target) == target, "cannot expand \(shape) to \(target)")
@@ -275,6 +324,7 @@ extension Tensor {
     }
 
     /// Swaps the last two axes (a matrix transpose, batched over leading axes).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func transposed() -> Tensor {
         precondition(rank >= 2, "transposed needs rank >= 2, shape is \(shape)")
         let r = shape[rank - 2], c = shape[rank - 1], batch = count / Swift.max(r * c, 1)
@@ -295,6 +345,7 @@ extension Tensor {
     }
 
     /// Joins tensors along `axis`; the other axes must agree.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
         precondition(!parts.isEmpty, "concat needs at least one tensor")
         let ax = normalizedAxis(axis, rank: parts[0].rank)
@@ -322,6 +373,7 @@ extension Tensor {
     }
 
     /// The sub-tensor with indices `range` along `axis`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
         let ax = normalizedAxis(axis, rank: rank)
         precondition(range.lowerBound >= 0 && range.upperBound <= shape[ax], "slice \(range) out of axis size \(shape[ax])")
@@ -350,6 +402,7 @@ extension Tensor {
     }
 
     /// The entries at `indices` along `axis` (PyTorch's `index_select`); indices may repeat.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func gather(_ indices: [Int], axis: Int) -> Tensor {
         let ax = normalizedAxis(axis, rank: rank)
         let (outer, length, inner) = around(ax)
@@ -386,6 +439,7 @@ extension Tensor {
 extension Tensor {
     /// op(self) op(other) with op = transpose of the last two axes where asked, without
     /// materialising the transpose. Rank 2, or rank 3 with a shared leading batch axis.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         precondition((rank == 2 && other.rank == 2) || (rank == 3 && other.rank == 3 && shape[0] == other.shape[0]),
                      "matmul needs two matrices or two equal-batch stacks, got \(shape) and \(other.shape)")
@@ -415,6 +469,7 @@ extension Tensor {
 
     /// x W^T + b for x [batch, in], W [out, in], b [out] (PyTorch's `F.linear`): the bias is
     /// written first and the product added onto it, one pass fewer than matmul then add.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func linear(weight w: Tensor, bias: Tensor?) -> Tensor {
         precondition(rank == 2 && w.rank == 2 && shape[1] == w.shape[1], "linear: input \(shape), weight \(w.shape)")
         let (batch, nIn, nOut) = (shape[0], shape[1], w.shape[0])
