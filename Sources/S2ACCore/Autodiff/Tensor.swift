@@ -115,6 +115,7 @@ public final class Tensor<T: TensorScalar> {
     }
 
     /// A leaf tensor holding `scalars` in row-major order.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public convenience init(_ scalars: [T], shape: [Int], requiresGrad: Bool = false) {
         precondition(scalars.count == shape.reduce(1, *), "\(scalars.count) scalars do not fill shape \(shape)")
         let s = Storage<T>(uninitialized: scalars.count)
@@ -128,6 +129,7 @@ public final class Tensor<T: TensorScalar> {
     }
 
     /// A leaf filled with `value`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public convenience init(repeating value: T, shape: [Int], requiresGrad: Bool = false) {
         let n = shape.reduce(1, *)
         let s = Storage<T>(uninitialized: n)

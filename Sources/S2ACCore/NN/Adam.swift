@@ -35,6 +35,9 @@ public final class Adam<T: TensorScalar> {
 
     /// One update from the parameters' accumulated `grad`; parameters without one are skipped
     /// (their moments do not move), as in PyTorch.
+    // Specialised so the per-element update is compiled for the concrete type (the generic
+    // version costs a witness call per element: 13 ms instead of 0.1 ms for a 2x256 critic).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func step() {
         stepCount += 1
         let t = Double(stepCount)

@@ -70,6 +70,7 @@ public final class Linear<T: TensorScalar>: Module {
     public var inputs: Int { weight.shape[1] }
     public var outputs: Int { weight.shape[0] }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> { x.linear(weight: weight, bias: bias) }
 
     public var namedParameters: [(name: String, tensor: Tensor<T>)] {
@@ -112,6 +113,7 @@ public final class MLP<T: TensorScalar>: Module {
         self.init(layers: layers, activation: activation, outputActivation: outputActivation)
     }
 
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> {
         var h = x
         for (i, layer) in layers.enumerated() {
@@ -135,13 +137,17 @@ public final class MLP<T: TensorScalar>: Module {
 public func polyakUpdate<M: Module, N: Module>(target: M, source: N, tau: Double) where M.Scalar == N.Scalar {
     let t = target.parameters, s = source.parameters
     precondition(t.count == s.count, "polyakUpdate: architectures differ")
-    let a = M.Scalar(tau), b = M.Scalar(1 - tau)
-    for (p, q) in zip(t, s) {
-        precondition(p.shape == q.shape, "polyakUpdate: shapes \(p.shape) and \(q.shape)")
-        q.withUnsafeBufferPointer { src in
-            p.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<dst.count { dst[i] = a * src[i] + b * dst[i] }
-            }
+    for (p, q) in zip(t, s) { average(into: p, q, tau: tau) }
+}
+
+/// p <- tau q + (1 - tau) p; specialised so the loop is compiled for the concrete type.
+@_specialize(where T == Float) @_specialize(where T == Double)
+func average<T: TensorScalar>(into p: Tensor<T>, _ q: Tensor<T>, tau: Double) {
+    precondition(p.shape == q.shape, "polyakUpdate: shapes \(p.shape) and \(q.shape)")
+    let a = T(tau), b = T(1 - tau)
+    q.withUnsafeBufferPointer { src in
+        p.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<dst.count { dst[i] = a * src[i] + b * dst[i] }
         }
     }
 }
