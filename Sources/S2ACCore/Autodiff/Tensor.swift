@@ -100,6 +100,19 @@ public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
 /// A dense row-major tensor with reverse-mode automatic differentiation of any order.
 /// The graph lives in the tensors: each result holds the operation that made it and that
 /// operation's inputs, as in PyTorch.
+///
+///     var rng = SeedTree(seed: 1).stream(.networkInit)
+///     let critic = MLP<Float>(inputs: 14, hidden: [256, 256], outputs: 1, activation: .elu, using: &rng)
+///     let adam = Adam(parameters: critic.parameters, learningRate: 3e-4)
+///     let a = actions.trackingGrad()                        // a leaf whose gradient we want
+///     let q = critic(states, a)                             // joins the inputs along the last axis
+///     let score = grad(of: q.sum(), wrt: [a], createGraph: true)[0]   // dQ/da, differentiable again
+///     let loss = -critic(states, a + score * 0.1).mean()    // depends on second derivatives of Q
+///     adam.zeroGrad()
+///     loss.backward()                                       // accumulates into .grad of the parameters
+///     adam.step()
+///
+/// `withNoGrad { }` records nothing (per task); `detached()` cuts a value from the graph.
 public final class Tensor<T: TensorScalar> {
     public let shape: [Int]
     let storage: Storage<T>
