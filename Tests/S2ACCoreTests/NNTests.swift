@@ -125,3 +125,25 @@ import S2ACCore
         file.close()
     }
 }
+
+@Suite struct NNSecondOrderTests {
+    /// The usage example of `Tensor`: backward() on a loss that contains dQ/da gives the same
+    /// parameter gradients as grad(of:wrt:), and Adam then moves every parameter.
+    @Test func backwardThroughAScoreStepMatchesGrad() {
+        var rng = SeedTree(seed: 9).stream(.networkInit)
+        let critic = MLP<Double>(inputs: 5, hidden: [16, 16], outputs: 1, activation: .elu, using: &rng)
+        let adam = Adam(parameters: critic.parameters, learningRate: 3e-4)
+        let states = Tensor<Double>.randomNormal([6, 3], using: &rng), actions = Tensor<Double>.randomNormal([6, 2], using: &rng)
+        let a = actions.trackingGrad()
+        let score = grad(of: critic(states, a).sum(), wrt: [a], createGraph: true)[0]
+        #expect(score.hasGraph)
+        let loss = -critic(states, a + score * 0.1).mean()
+        let expected = grad(of: loss, wrt: critic.parameters)
+        adam.zeroGrad()
+        loss.backward()
+        for (p, g) in zip(critic.parameters, expected) { #expect(p.grad?.scalars == g.scalars) }
+        let before = critic.parameters.map(\.scalars)
+        adam.step()
+        #expect(zip(critic.parameters.map(\.scalars), before).allSatisfy { $0 != $1 })
+    }
+}
