@@ -17,11 +17,27 @@ struct CriticFixture: Decodable {
         let loss: Double
         let lossGrads: [String: [Double]]
         let bigGrad: BigGrad
+        let adam: AdamAfter?
         enum CodingKeys: String, CodingKey {
-            case dtype, q, hvp, loss
+            case dtype, q, hvp, loss, adam
             case firstDrawn = "first_drawn", dqDa = "dq_da", lossGradAction = "loss_grad_action"
             case lossGrads = "loss_grads", bigGrad = "loss_grad_layers.1.weight"
         }
+    }
+
+    /// Parameters after `steps` torch.optim.Adam steps on the same loss (float64 case only).
+    struct AdamAfter: Decodable {
+        struct Settings: Decodable { let lr: Double; let betas: [Double]; let eps: Double; let weightDecay: Double; let steps: Int
+            enum CodingKeys: String, CodingKey { case lr, betas, eps, steps, weightDecay = "weight_decay" }
+        }
+        struct Big: Decodable {
+            let rowSums, values: [Double]
+            enum CodingKeys: String, CodingKey { case rowSums = "row_sums", values }
+        }
+        let settings: Settings
+        let params: [String: [Double]]
+        let big: Big
+        enum CodingKeys: String, CodingKey { case settings, params, big = "layers.1.weight" }
     }
 
     struct BigGrad: Decodable {
@@ -94,11 +110,33 @@ func relativeError<T: TensorScalar>(_ a: [T], _ b: [Double]) -> Double {
         #expect(relativeError(c.bigGrad.indices.map { all[$0] }, c.bigGrad.values) < tolerance, "\(label) layers.1.weight samples")
         // The fixture's sampled indices come from the same generator, after the inputs.
         #expect(c.bigGrad.indices.prefix(3) == (0..<3).map { _ in Int(rng.next() % UInt64(all.count)) }[...])
+
+        guard let after = c.adam else { return }
+        let st = after.settings
+        let adam = Adam(parameters: critic.parameters, learningRate: st.lr, beta1: st.betas[0], beta2: st.betas[1],
+                        eps: st.eps, weightDecay: st.weightDecay)
+        for _ in 0..<st.steps {
+            adam.zeroGrad()
+            let a = action.detached().trackingGrad()
+            let dq = grad(of: critic(state, a).sum(), wrt: [a], createGraph: true)[0]
+            (-critic(state, a + dq * T(f.step)).mean()).backward()
+            adam.step()
+        }
+        for (name, p) in critic.namedParameters {
+            if let expected = after.params[name] {
+                #expect(relativeError(p.scalars, expected) < tolerance, "\(label) \(name) after Adam")
+            }
+        }
+        let w = critic.layers[1].weight
+        #expect(relativeError(w.sum(axis: 1).scalars, after.big.rowSums) < tolerance, "\(label) layers.1.weight rows after Adam")
+        let ws = w.scalars
+        #expect(relativeError(c.bigGrad.indices.map { ws[$0] }, after.big.values) < tolerance, "\(label) layers.1.weight after Adam")
     }
 
     @Test func float64MatchesPyTorch() throws {
         let f = try CriticFixture.load()
         let c = try #require(f.cases.first { $0.dtype == "float64" })
+        #expect(c.adam != nil)
         check(c, f, Double.self, tolerance: 1e-10)
     }
 

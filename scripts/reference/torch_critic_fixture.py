@@ -91,6 +91,7 @@ def case(dtype):
     critic = torch.nn.Sequential(layers[0], torch.nn.ELU(), layers[1], torch.nn.ELU(), layers[2])
     names = [f"layers.{i}.{p}" for i in range(3) for p in ("weight", "bias")]
     params = [t for lin in layers for t in (lin.weight, lin.bias)]
+    first_drawn = {n: flat(p)[:4] for n, p in zip(names, params)}
 
     state = draw(rng, 1.0, (BATCH, STATE), dtype)
     action = draw(rng, 1.0, (BATCH, ACTION), dtype).requires_grad_(True)
@@ -106,9 +107,11 @@ def case(dtype):
     big = grads[2]  # layers.1.weight: 65536 values, stored as row sums, column sums and samples
     picks = [rng.next() % big.numel() for _ in range(512)]
     big_flat = flat(big)
+    adam_after = adam_steps(critic, names, params, state, action.detach(), picks) if dtype == torch.float64 else None
     return {
         "dtype": str(dtype).replace("torch.", ""),
-        "first_drawn": {n: flat(p)[:4] for n, p in zip(names, params)},
+        "adam": adam_after,
+        "first_drawn": first_drawn,
         "q": flat(q),
         "dq_da": flat(dq_da),
         "hvp": flat(hvp),
@@ -121,6 +124,29 @@ def case(dtype):
             "indices": picks,
             "values": [big_flat[i] for i in picks],
         },
+    }
+
+
+ADAM = {"lr": 1e-2, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.01, "steps": 3}
+
+
+def adam_steps(critic, names, params, state, action, picks):
+    """Parameters after a few torch.optim.Adam steps on the second-order loss (float64 only:
+    in float32, Adam's normalised step amplifies last-bit gradient differences)."""
+    opt = torch.optim.Adam(params, lr=ADAM["lr"], betas=ADAM["betas"], eps=ADAM["eps"],
+                           weight_decay=ADAM["weight_decay"])
+    for _ in range(ADAM["steps"]):
+        opt.zero_grad()
+        a = action.clone().requires_grad_(True)
+        dq = torch.autograd.grad(critic(torch.cat([state, a], dim=1)).sum(), a, create_graph=True)[0]
+        loss = -critic(torch.cat([state, a + STEP * dq], dim=1)).mean()
+        loss.backward()
+        opt.step()
+    big = flat(params[2])
+    return {
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in ADAM.items()},
+        "params": {n: flat(p) for n, p in zip(names, params) if n != "layers.1.weight"},
+        "layers.1.weight": {"row_sums": flat(params[2].sum(dim=1)), "values": [big[i] for i in picks]},
     }
 
 
