@@ -25,8 +25,7 @@ final class BufferPool: @unchecked Sendable {
 
     func take(bytes: Int) -> UnsafeMutableRawPointer {
         lock.lock()
-        if var list = free[bytes], let p = list.popLast() {
-            free[bytes] = list
+        if let p = free[bytes]?.popLast() {  // in place: no copy of the list
             pooledBytes -= bytes
             lock.unlock()
             return p
