@@ -85,6 +85,10 @@ func close<T: TensorScalar>(_ a: [T], _ b: [T], _ tol: T) -> Bool {
         let ends = Tensor<Float>([88.5, -87, 0, 1], shape: [4]).exp().scalars
         #expect(ends[0].isFinite && Swift.abs(ends[0] / Float(exp(88.5)) - 1) < 1e-6)
         #expect(ends[2] == 1 && Swift.abs(ends[3] - Float(M_E)) < 3e-7)
+        let extremes = Tensor<Float>([-.infinity, -100, 100, .infinity, .nan], shape: [5]).exp().scalars
+        #expect(extremes[0] == 0 && extremes[1] == 0 && extremes[2] == .infinity && extremes[3] == .infinity)
+        #expect(extremes[4].isNaN)
+        #expect(Tensor<Float>([-.infinity, 0], shape: [2]).logSumExp().item == 0)
     }
 
     @Test func noGradRegionsAndDetachedValuesRecordNothing() {

@@ -235,5 +235,8 @@ func expFloat(_ x: Float) -> Float {
     let half = n >> 1
     let s1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
     let s2 = Float(bitPattern: UInt32(bitPattern: (n &- half &+ 127) << 23))
-    return er * s1 * s2
+    let r2 = er * s1 * s2
+    // Outside the clamped range: 0 below (true values are denormal, under 1.2e-38), inf above;
+    // NaN passes through the clamps and the arithmetic unchanged.
+    return x < -87.3 ? 0 : (x > 88.7 ? .infinity : r2)
 }
