@@ -29,10 +29,13 @@ struct BenchEngine: ParsableCommand {
     static let caseNames = ["forward", "forward_backward", "input_grad", "second_order"]
 
     @Option(help: """
-        cpu: process CPU time, immune to other jobs taking the cores (right for --threads 1); \
-        wall: elapsed time (use with several threads).
+        cpu: process CPU time, immune to other jobs taking the cores, but summed over threads; \
+        wall: elapsed time; auto: cpu with one thread, wall with several.
         """)
-    var clock: String = "cpu"
+    var clock: String = "auto"
+
+    /// The clock in use once `auto` is resolved.
+    var resolvedClock: String { clock == "auto" ? (threads == 1 ? "cpu" : "wall") : clock }
 
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/engine.csv"
@@ -41,7 +44,9 @@ struct BenchEngine: ParsableCommand {
         try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...100_000, flag: "repetitions")
         try requireRange(warmup, 0...100_000, flag: "warmup")
-        guard ["cpu", "wall"].contains(clock) else { throw ValidationError("--clock must be cpu or wall, got '\(clock)'") }
+        guard ["auto", "cpu", "wall"].contains(clock) else {
+            throw ValidationError("--clock must be auto, cpu or wall, got '\(clock)'")
+        }
         for b in batches { try requireRange(b, 1...1_000_000, flag: "batches") }
         for c in cases where !Self.caseNames.contains(c) {
             throw ValidationError("--cases: unknown case '\(c)'; known: \(Self.caseNames.joined(separator: ", "))")
@@ -54,7 +59,7 @@ struct BenchEngine: ParsableCommand {
         for _ in 0..<warmup { body(); reference() }
         // A wall clock charges a long case for every time slice another job takes, while a
         // short reference mostly fits between slices; CPU time charges neither.
-        let id = clock == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
+        let id = resolvedClock == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
         func time(_ f: () -> Void) -> Double {
             var a = timespec(), b = timespec()
             clock_gettime(id, &a)
@@ -129,7 +134,7 @@ struct BenchEngine: ParsableCommand {
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        print("bench-engine: wrote \(output) (threads \(threads), \(clock) time, median of \(repetitions))")
+        print("bench-engine: wrote \(output) (threads \(threads), \(resolvedClock) time, median of \(repetitions))")
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }

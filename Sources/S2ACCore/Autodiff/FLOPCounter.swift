@@ -1,6 +1,7 @@
 /// Counts the floating-point operations of matrix products (2 m n k each) run inside a
 /// region, for benchmarks that report achieved GFLOP/s. Task-local, so concurrent regions
 /// never see each other's counts; outside a region counting costs one task-local read.
+/// Child tasks inherit the counter, so count only bodies that do not run matmuls concurrently.
 public final class MatmulFLOPCounter: @unchecked Sendable {
     public private(set) var flops = 0
     @TaskLocal static var current: MatmulFLOPCounter?
