@@ -27,6 +27,8 @@ let opCases: [OpCase] = [
     OpCase("log", [[3, 4]]) { positive($0[0]).log() },
     OpCase("sqrt", [[3, 4]]) { positive($0[0]).sqrt() },
     OpCase("pow", [[3, 4]]) { positive($0[0]).pow(1.7) },
+    OpCase("pow integer, negative base", [[3, 4]]) { $0[0].pow(3) },
+    OpCase("pow negative integer", [[3, 4]]) { positive($0[0]).pow(-2) },
     OpCase("square", [[3, 4]]) { $0[0].square() },
     OpCase("tanh", [[3, 4]]) { $0[0].tanh() },
     OpCase("sigmoid", [[3, 4]]) { $0[0].sigmoid() },

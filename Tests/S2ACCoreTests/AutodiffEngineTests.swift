@@ -40,6 +40,8 @@ func close<T: TensorScalar>(_ a: [T], _ b: [T], _ tol: T) -> Bool {
         let total = e.reduce(0, +)
         #expect(close(Array(p.scalars.prefix(3)), e.map { $0 / total }, 1e-15))
         #expect((-a).abs().scalars == a.scalars)
+        #expect(Tensor<Double>([-2, 3], shape: [2]).pow(3).scalars == [-8, 27])
+        #expect(Tensor<Float>([-2, 4], shape: [2]).pow(0.5).scalars[1] == 2)
         // Stable where exp would overflow.
         #expect(close(Tensor<Double>([1000, 1000], shape: [2]).logSumExp().scalars, [1000 + log(2)], 1e-14))
     }

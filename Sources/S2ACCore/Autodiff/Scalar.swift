@@ -125,7 +125,15 @@ func unaryLoop<T: TensorScalar>(_ op: UnaryKernel, _ x: UnsafePointer<T>, _ y: U
     case .elu: mapLoop(x, y, n) { v in v > 0 ? v : a * fastExpMinusOne(Swift.min(v, 0)) }
     case .eluPrime: mapLoop(x, y, n) { v in v > 0 ? 1 : a * fastExp(Swift.min(v, 0)) }
     case .eluSecond: mapLoop(x, y, n) { v in v > 0 ? 0 : a * fastExp(Swift.min(v, 0)) }
-    case .pow: mapLoop(x, y, n) { T.pow($0, a) }
+    case .pow:
+        // swift-numerics' real power is NaN for every negative base; an integral exponent takes
+        // the integer power instead, so (-2)^3 = -8 as in PyTorch.
+        if a.rounded() == a && Swift.abs(a) < 1_000_000 {
+            let k = Int(a)
+            mapLoop(x, y, n) { T.pow($0, k) }
+        } else {
+            mapLoop(x, y, n) { T.pow($0, a) }
+        }
     case .clamp: mapLoop(x, y, n) { Swift.min(Swift.max($0, a), b) }
     case .clampMask: mapLoop(x, y, n) { $0 >= a && $0 <= b ? 1 : 0 }
     case .square: mapLoop(x, y, n) { $0 * $0 }
