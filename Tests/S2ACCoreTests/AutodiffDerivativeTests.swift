@@ -93,6 +93,28 @@ let opCases: [OpCase] = [
         }
     }
 
+    /// The S2AC shape end to end: Q after one SVGD step with an RBF kernel whose driving term is
+    /// the score dQ/da taken inside the function. Its first derivatives need Q's second
+    /// derivatives, its second derivatives Q's third.
+    @Test func steinStepThroughTheScore() {
+        var rng = SeedTree(seed: 13).stream(named: "stein")
+        let (m, d) = (4, 2)
+        let critic = MLP<Double>(inputs: 2 + d, hidden: [8], outputs: 1, activation: .elu, using: &rng)
+        let states = Tensor<Double>.randomNormal([m, 2], using: &rng)
+        let step: @Sendable ([Tensor<Double>]) -> Tensor<Double> = { x in
+            let a = x[0]
+            let score = grad(of: critic(states, a).sum(), wrt: [a], createGraph: true)[0]
+            let diff = a.reshaped([m, 1, d]) - a.reshaped([1, m, d])       // a_i - a_j
+            let k = (diff.square().sum(axis: 2) * -0.5).exp()              // k(a_j, a_i), bandwidth 1
+            let drive = k.matmul(score)                                    // sum_j k_ij score_j
+            let repulse = (diff * k.reshaped([m, m, 1])).sum(axis: 1)      // sum_j grad_{a_j} k(a_j, a_i)
+            return critic(states, a + (drive + repulse) * (0.1 / Double(m)))
+        }
+        let start = [Tensor<Double>.randomNormal([m, d], using: &rng)]
+        for check in checkFirstDerivatives(of: step, at: start, using: &rng) { #expect(check.error < 1e-7, "\(check)") }
+        for check in checkSecondDerivatives(of: step, at: start, using: &rng) { #expect(check.error < 1e-6, "\(check)") }
+    }
+
     /// Third order through ELU: the derivative of a Hessian-vector product.
     @Test func thirdDerivativeOfElu() {
         let x = Tensor<Double>([-0.7, 0.3, -1.2], shape: [3], requiresGrad: true)

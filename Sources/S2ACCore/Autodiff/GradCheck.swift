@@ -43,7 +43,8 @@ public func checkFirstDerivatives<G: RandomNumberGenerator>(
         let v = x.map { Tensor<Double>.randomNormal($0.shape, using: &rng) }
         let g = grad(of: y, wrt: x, seed: u)
         let analytic = zip(g, v).reduce(0) { $0 + dot($1.0, $1.1) }
-        let numeric = centralDifference({ at in withNoGrad { dot(u, f(at)) } }, x, v, h)
+        // Evaluated with recording on: f may itself take gradients (a score inside a sampler step).
+        let numeric = centralDifference({ dot(u, f($0)) }, x, v, h)
         return DerivativeCheck(analytic: analytic, numeric: numeric)
     }
 }
