@@ -18,6 +18,14 @@ func close<T: TensorScalar>(_ a: [T], _ b: [T], _ tol: T) -> Bool {
         #expect((col + row).scalars == [110, 210, 310, 120, 220, 320])
         #expect((a - 1).scalars == [0, 1, 2, 3, 4, 5])
         #expect(a.expanded(to: [2, 2, 3]).scalars == a.scalars + a.scalars)
+        // Pairwise differences within each batch, as a Stein kernel needs: [B, m, 1, d] - [B, 1, m, d].
+        let (b, m, d) = (2, 3, 2)
+        let x = Tensor<Double>((0..<(b * m * d)).map { Double($0 * $0 % 7) }, shape: [b, m, d])
+        let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])
+        #expect(diff.shape == [b, m, m, d])
+        for i in 0..<b { for j in 0..<m { for k in 0..<m { for l in 0..<d {
+            #expect(diff[i, j, k, l] == x[i, j, l] - x[i, k, l])
+        } } } }
     }
 
     @Test func reductionAndShapeValues() {

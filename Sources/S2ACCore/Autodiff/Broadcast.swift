@@ -61,18 +61,21 @@ func broadcastApply<T: TensorScalar>(_ op: BinaryKernel, _ a: UnsafePointer<T>, 
         T.binary(op, a, 1, b, 1, y, 1)
         return
     }
-    let inner = dims[0]
-    let outerDims = Array(dims.dropFirst())
+    // The two innermost groups go to the kernel in one call (rows of the innermost); an
+    // odometer walks the rest.
+    if dims.count == 1 { dims.append(1); ga.append(0); gb.append(0) }
+    let inner = dims[0], rows = dims[1], block = inner * rows
+    let outerDims = Array(dims.dropFirst(2))
     var index = [Int](repeating: 0, count: outerDims.count)
     var oa = 0, ob = 0, oy = 0
-    for _ in 0..<(n / inner) {
-        T.binary(op, a + oa, ga[0], b + ob, gb[0], y + oy, inner)
-        oy += inner
+    for _ in 0..<(n / block) {
+        T.binaryRows(op, a + oa, ga[0], ga[1], b + ob, gb[0], gb[1], y + oy, inner, rows: rows)
+        oy += block
         var k = 0
         while k < outerDims.count {
-            index[k] += 1; oa += ga[k + 1]; ob += gb[k + 1]
+            index[k] += 1; oa += ga[k + 2]; ob += gb[k + 2]
             if index[k] < outerDims[k] { break }
-            oa -= ga[k + 1] * outerDims[k]; ob -= gb[k + 1] * outerDims[k]
+            oa -= ga[k + 2] * outerDims[k]; ob -= gb[k + 2] * outerDims[k]
             index[k] = 0
             k += 1
         }

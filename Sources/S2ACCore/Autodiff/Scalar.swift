@@ -52,6 +52,11 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringC
     /// y[i] = op(a[i * strideA], b[i * strideB]) for i in 0..<n; strides are 0 or 1.
     static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
                        _ b: UnsafePointer<Self>, _ strideB: Int, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// `rows` consecutive `binary` calls, row r reading a + r * rowStrideA and b + r * rowStrideB
+    /// and writing y + r * n: one dispatch for many short rows (broadcasts over small last axes).
+    static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
+                           _ b: UnsafePointer<Self>, _ strideB: Int, _ rowStrideB: Int,
+                           _ y: UnsafeMutablePointer<Self>, _ n: Int, rows: Int)
     /// Reduces x viewed as [outer, length, inner] over its middle axis into y [outer, inner].
     static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
                        _ y: UnsafeMutablePointer<Self>)
@@ -91,6 +96,13 @@ extension TensorScalar {
     public static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
                               _ b: UnsafePointer<Self>, _ strideB: Int, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         binaryLoop(op, a, strideA, b, strideB, y, n)
+    }
+    public static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
+                                  _ b: UnsafePointer<Self>, _ strideB: Int, _ rowStrideB: Int,
+                                  _ y: UnsafeMutablePointer<Self>, _ n: Int, rows: Int) {
+        for r in 0..<rows {
+            binaryLoop(op, a + r * rowStrideA, strideA, b + r * rowStrideB, strideB, y + r * n, n)
+        }
     }
     public static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
                               _ y: UnsafeMutablePointer<Self>) {
