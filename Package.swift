@@ -37,6 +37,8 @@ func experiment(_ name: String, _ folder: String) -> Target {
 let experiments: [Target] = [
     experiment("report", "Report"),
     experiment("bench-engine", "BenchEngine"),
+    experiment("rliable-stats", "RliableStats"),
+    experiment("bench-rliable", "BenchRliable"),
 ]
 
 let tests: [Target] = [

@@ -1,0 +1,151 @@
+import Foundation
+
+// The rliable result file (kind "rliable"), written by rliable-stats and read by `report`.
+// Layout, besides the provenance group /run that every result file has:
+//   /scores      the scores the statistics were computed on (after normalisation):
+//                `algorithms`, `tasks` (strings); per algorithm i, `final_<i>` [runs, tasks]
+//                (rliable's orientation) and, with steps, `steps_<i>` [steps] and
+//                `curve_<i>` [steps, runs, tasks]; attribute `normalised` (0/1) and, when 1,
+//                `reference_min`, `reference_max` [tasks]
+//   /aggregate   `metric`, `algorithm` (strings), `estimate`, `ci_low`, `ci_high`; attribute `reps`
+//   /poi         `algorithm_x`, `algorithm_y`, `estimate`, `ci_low`, `ci_high`; attribute `reps`
+//   /profiles    `profile`, `algorithm`, `tau`, `estimate`, `ci_low`, `ci_high`; attribute `reps`
+//   /curves      `algorithm`, `step`, `iqm`, `ci_low`, `ci_high`; attribute `reps`
+// and the root attribute `bootstrap_seed`. A table with no rows has no group.
+
+/// Where rliable-stats gets its scores. The CSV reader is `CSVScoreSource`; the MuJoCo run
+/// files (one HDF5 file per agent x environment x seed) get a source of their own with the
+/// MuJoCo experiment, mapping agent -> algorithm, environment -> task, seed -> run and each
+/// evaluation step -> step.
+public protocol ScoreSource {
+    /// A short description for messages (a path, a folder).
+    var sourceDescription: String { get }
+    func scoreTable() throws -> ScoreTable
+}
+
+/// Scores from a CSV file with the columns algorithm,task,run,score[,step].
+public struct CSVScoreSource: ScoreSource {
+    public let path: String
+    public init(path: String) { self.path = path }
+    public var sourceDescription: String { path }
+    public func scoreTable() throws -> ScoreTable {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError("\(path) is not UTF-8 text") }
+        return try ScoreTable.parseCSV(text, source: path)
+    }
+}
+
+extension RliableReport {
+    /// The `kind` of rliable result files.
+    public static let resultKind = "rliable"
+
+    /// Writes the tables (and `scores`, the data behind them) into a result file's root group.
+    public func write(to root: HDF5Group, scores: ScoreTable, reference: ReferenceScores?) throws {
+        try root.setAttribute("bootstrap_seed", .int(seed))
+        let g = try root.createGroup("scores")
+        try g.writeStrings("algorithms", scores.algorithms)
+        try g.writeStrings("tasks", scores.tasks)
+        for (i, name) in scores.algorithms.enumerated() {
+            let m = scores.finals[name]!
+            try g.write("final_\(i)", rowMajor(m), shape: [m.runs, m.tasks])
+            if let curve = scores.curves[name] {
+                try g.write("steps_\(i)", curve.steps)
+                try g.write("curve_\(i)", curve.matrices.flatMap(rowMajor), shape: [curve.steps.count, m.runs, m.tasks])
+            }
+        }
+        try g.setAttribute("normalised", .int(reference == nil ? 0 : 1))
+        if let reference {
+            try g.setAttribute("reference_min", .doubles(scores.tasks.map { reference.bounds[$0]!.min }))
+            try g.setAttribute("reference_max", .doubles(scores.tasks.map { reference.bounds[$0]!.max }))
+        }
+        try writeTable(root, "aggregate", reps: aggregateReps, aggregates.count,
+                       strings: [("metric", aggregates.map(\.metric.rawValue)), ("algorithm", aggregates.map(\.algorithm))],
+                       numbers: [], intervals: aggregates.map(\.interval))
+        try writeTable(root, "poi", reps: pairReps, pairs.count,
+                       strings: [("algorithm_x", pairs.map(\.x)), ("algorithm_y", pairs.map(\.y))],
+                       numbers: [], intervals: pairs.map(\.interval))
+        try writeTable(root, "profiles", reps: profileReps, profiles.count,
+                       strings: [("profile", profiles.map(\.kind.rawValue)), ("algorithm", profiles.map(\.algorithm))],
+                       numbers: [("tau", profiles.map(\.tau))], intervals: profiles.map(\.interval))
+        try writeTable(root, "curves", reps: curveReps, curves.count,
+                       strings: [("algorithm", curves.map(\.algorithm))],
+                       numbers: [("step", curves.map(\.step))], intervals: curves.map(\.interval), estimateName: "iqm")
+    }
+
+    /// Reads the tables back from a result file's root group.
+    public static func read(from root: HDF5Group) throws -> RliableReport {
+        var r = RliableReport()
+        guard let seed = try root.attribute("bootstrap_seed")?.intValue else {
+            throw InputError("\(root.file.path): not an rliable result (no bootstrap_seed)")
+        }
+        r.seed = seed
+        if let t = try readTable(root, "aggregate", strings: ["metric", "algorithm"], numbers: []) {
+            r.aggregateReps = t.reps
+            r.aggregates = try t.intervals.indices.map { i in
+                guard let metric = AggregateMetric(rawValue: t.strings[0][i]) else {
+                    throw InputError("\(root.file.path): unknown metric \(t.strings[0][i])")
+                }
+                return .init(metric: metric, algorithm: t.strings[1][i], interval: t.intervals[i])
+            }
+        }
+        if let t = try readTable(root, "poi", strings: ["algorithm_x", "algorithm_y"], numbers: []) {
+            r.pairReps = t.reps
+            r.pairs = t.intervals.indices.map { .init(x: t.strings[0][$0], y: t.strings[1][$0], interval: t.intervals[$0]) }
+        }
+        if let t = try readTable(root, "profiles", strings: ["profile", "algorithm"], numbers: ["tau"]) {
+            r.profileReps = t.reps
+            r.profiles = try t.intervals.indices.map { i in
+                guard let kind = ProfileKind(rawValue: t.strings[0][i]) else {
+                    throw InputError("\(root.file.path): unknown profile \(t.strings[0][i])")
+                }
+                return .init(kind: kind, algorithm: t.strings[1][i], tau: t.numbers[0][i], interval: t.intervals[i])
+            }
+        }
+        if let t = try readTable(root, "curves", strings: ["algorithm"], numbers: ["step"], estimateName: "iqm") {
+            r.curveReps = t.reps
+            r.curves = t.intervals.indices.map { .init(algorithm: t.strings[0][$0], step: t.numbers[0][$0], interval: t.intervals[$0]) }
+        }
+        return r
+    }
+
+    private func rowMajor(_ m: ScoreMatrix) -> [Double] {
+        (0..<m.runs).flatMap { r in (0..<m.tasks).map { t in m[r, t] } }
+    }
+
+    private func writeTable(_ root: HDF5Group, _ name: String, reps: Int, _ count: Int, strings: [(String, [String])],
+                            numbers: [(String, [Double])], intervals: [IntervalEstimate], estimateName: String = "estimate") throws {
+        guard count > 0 else { return }
+        let g = try root.createGroup(name)
+        try g.setAttribute("reps", .int(reps))
+        for (column, values) in strings { try g.writeStrings(column, values) }
+        for (column, values) in numbers { try g.write(column, values) }
+        try g.write(estimateName, intervals.map(\.estimate))
+        try g.write("ci_low", intervals.map(\.low))
+        try g.write("ci_high", intervals.map(\.high))
+    }
+
+    private static func readTable(_ root: HDF5Group, _ name: String, strings: [String], numbers: [String], estimateName: String = "estimate")
+        throws -> (reps: Int, strings: [[String]], numbers: [[Double]], intervals: [IntervalEstimate])? {
+        guard root.contains(name) else { return nil }
+        let g = try root.group(name)
+        guard let reps = try g.attribute("reps")?.intValue else { throw InputError("\(root.file.path): /\(name) has no reps") }
+        let s = try strings.map { try g.readStrings($0) }
+        let n = try numbers.map { try g.read($0, as: Double.self).values }
+        let est = try g.read(estimateName, as: Double.self).values
+        let lo = try g.read("ci_low", as: Double.self).values, hi = try g.read("ci_high", as: Double.self).values
+        guard ([lo.count, hi.count] + s.map(\.count) + n.map(\.count)).allSatisfy({ $0 == est.count }) else {
+            throw InputError("\(root.file.path): the columns of /\(name) differ in length")
+        }
+        return (reps, s, n, est.indices.map { IntervalEstimate(estimate: est[$0], low: lo[$0], high: hi[$0]) })
+    }
+}
+
+/// `report` for rliable result files: the same four tables rliable-stats writes next to them.
+public struct RliableReporter: ResultReporter {
+    public init() {}
+    public var kinds: Set<String> { [RliableReport.resultKind] }
+    public var tables: [String: [String]] { RliableReport.tableColumns }
+    public func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
+        try RliableReport.read(from: file.root).tables.mapValues(\.rows)
+    }
+}
