@@ -36,6 +36,7 @@ func experiment(_ name: String, _ folder: String) -> Target {
 
 let experiments: [Target] = [
     experiment("report", "Report"),
+    experiment("bench-engine", "BenchEngine"),
     experiment("rliable-stats", "RliableStats"),
     experiment("bench-rliable", "BenchRliable"),
     experiment("entropy-eval", "EntropyEval"),

@@ -1,0 +1,143 @@
+import ArgumentParser
+import ExperimentSupport
+import Foundation
+import S2ACCore
+
+/// Speed of the tensor engine on the suite's hot path: a 2x256 ELU critic on input 14
+/// (state 11 + action 3) at batch 100 and 1000 (100 states x 10 particles), against the
+/// machine's own sgemm speed measured in the same run with the same thread setting.
+struct BenchEngine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-engine",
+        abstract: "Time the autodiff engine on a 2x256 critic; write Results/bench/engine.csv.")
+
+    @Option(help: "OpenBLAS threads.")
+    var threads: Int = 1
+
+    @Option(help: "Timed repetitions per case (the median is reported).")
+    var repetitions: Int = 50
+
+    @Option(help: "Untimed repetitions before timing.")
+    var warmup: Int = 10
+
+    @Option(parsing: .upToNextOption, help: "Batch sizes.")
+    var batches: [Int] = [100, 1000]
+
+    @Option(parsing: .upToNextOption, help: "Cases to run: forward, forward_backward, input_grad, second_order.")
+    var cases: [String] = BenchEngine.caseNames
+
+    static let caseNames = ["forward", "forward_backward", "input_grad", "second_order"]
+
+    @Option(help: """
+        cpu: process CPU time, immune to other jobs taking the cores, but summed over threads; \
+        wall: elapsed time; auto: cpu with one thread, wall with several.
+        """)
+    var clock: String = "auto"
+
+    /// The clock in use once `auto` is resolved.
+    var resolvedClock: String { clock == "auto" ? (threads == 1 ? "cpu" : "wall") : clock }
+
+    @Option(help: "The CSV file to write.")
+    var output: String = "Results/bench/engine.csv"
+
+    func validate() throws {
+        try requireRange(threads, 1...256, flag: "threads")
+        try requireRange(repetitions, 1...100_000, flag: "repetitions")
+        try requireRange(warmup, 0...100_000, flag: "warmup")
+        guard ["auto", "cpu", "wall"].contains(clock) else {
+            throw ValidationError("--clock must be auto, cpu or wall, got '\(clock)'")
+        }
+        for b in batches { try requireRange(b, 1...1_000_000, flag: "batches") }
+        for c in cases where !Self.caseNames.contains(c) {
+            throw ValidationError("--cases: unknown case '\(c)'; known: \(Self.caseNames.joined(separator: ", "))")
+        }
+    }
+
+    /// Median wall times in seconds of `body` and of `reference`, timed alternately after
+    /// `warmup` untimed rounds, so both see the same machine load (other jobs share the cores).
+    func medians(_ body: () -> Void, _ reference: () -> Void) -> (body: Double, reference: Double) {
+        for _ in 0..<warmup { body(); reference() }
+        // A wall clock charges a long case for every time slice another job takes, while a
+        // short reference mostly fits between slices; CPU time charges neither.
+        let id = resolvedClock == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
+        func time(_ f: () -> Void) -> Double {
+            var a = timespec(), b = timespec()
+            clock_gettime(id, &a)
+            f()
+            clock_gettime(id, &b)
+            return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) * 1e-9
+        }
+        var t: [Double] = [], r: [Double] = []
+        for _ in 0..<repetitions {
+            t.append(time(body))
+            r.append(time(reference))
+        }
+        return (median(t), median(r))
+    }
+
+    func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    func run() throws {
+        var rng = SeedTree(seed: 1).stream(.networkInit)
+        setBLASThreads(threads)
+        // The peak reference: sgemm on a 1000x256 by 256x256 product, the critic's main shape.
+        let (m, n, k) = (1000, 256, 256)
+        let peakA = Tensor<Float>.randomNormal([m, k], using: &rng), peakB = Tensor<Float>.randomNormal([k, n], using: &rng)
+        let peakC = Tensor<Float>.zeros([m, n])
+        let peakGEMM = {
+            peakA.withUnsafeBufferPointer { a in
+                peakB.withUnsafeBufferPointer { b in
+                    peakC.withUnsafeMutableBufferPointer { c in
+                        Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
+                                   b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        let critic = MLP<Float>(inputs: 14, hidden: [256, 256], outputs: 1, activation: .elu, using: &rng)
+        let bodies: [(String, (Tensor<Float>, Tensor<Float>) -> Void)] = [
+            ("forward", { s, a in _ = withNoGrad { critic(Tensor.concat([s, a], axis: 1)) } }),
+            ("forward_backward", { s, a in
+                critic.zeroGrad()
+                critic(Tensor.concat([s, a], axis: 1)).mean().backward()
+            }),
+            ("input_grad", { s, a in
+                let a = a.trackingGrad()
+                _ = grad(of: critic(Tensor.concat([s, a], axis: 1)).sum(), wrt: [a])
+            }),
+            // The S2AC actor-loss shape: one Stein-like step along dQ/da, then the parameter
+            // gradient of -mean Q at the moved actions (second derivatives of Q).
+            ("second_order", { s, a in
+                let a = a.trackingGrad()
+                let dq = grad(of: critic(Tensor.concat([s, a], axis: 1)).sum(), wrt: [a], createGraph: true)[0]
+                let loss = -critic(Tensor.concat([s, a + dq * 0.1], axis: 1)).mean()
+                _ = grad(of: loss, wrt: critic.parameters)
+            }),
+        ]
+        var lines = ["case,batch,seconds,gflops,peak_gflops,fraction_of_peak"]
+        for batch in batches {
+            let s = Tensor<Float>.randomNormal([batch, 11], using: &rng)
+            let a = Tensor<Float>.randomNormal([batch, 3], using: &rng)
+            for (name, body) in bodies where cases.contains(name) {
+                let flops = MatmulFLOPCounter.counting { body(s, a) }.flops
+                let (seconds, peakSeconds) = medians({ body(s, a) }, peakGEMM)
+                let gflops = Double(flops) / seconds / 1e9
+                let peak = 2.0 * Double(m * n * k) / peakSeconds / 1e9
+                let line = "\(name),\(batch),\(fmt(seconds)),\(fmt(gflops)),\(fmt(peak)),\(fmt(gflops / peak))"
+                print(line)
+                lines.append(line)
+            }
+        }
+        let url = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        print("bench-engine: wrote \(output) (threads \(threads), \(resolvedClock) time, median of \(repetitions))")
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+}
+
+BenchEngine.suiteMain()

@@ -1,0 +1,153 @@
+/// Layers with PyTorch's conventions (weight [out, in], y = x W^T + b, default initialisation),
+/// so parameters and results can be compared with, and moved to and from, PyTorch models.
+
+/// Something with trainable tensors, listed in a stable order under stable names.
+public protocol Module {
+    associatedtype Scalar: TensorScalar
+    /// (name, tensor) pairs in a fixed order, named as PyTorch's `named_parameters()` would
+    /// for the equivalent model, so checkpoints can be saved and loaded by name.
+    var namedParameters: [(name: String, tensor: Tensor<Scalar>)] { get }
+}
+
+extension Module {
+    public var parameters: [Tensor<Scalar>] { namedParameters.map(\.tensor) }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// Copies every parameter value from `other` (same architecture), e.g. to initialise a target network.
+    public func copyParameters<M: Module>(from other: M) where M.Scalar == Scalar {
+        let mine = namedParameters, theirs = other.namedParameters
+        precondition(mine.map(\.name) == theirs.map(\.name), "copyParameters: architectures differ")
+        for (a, b) in zip(mine, theirs) { a.tensor.assign(b.tensor) }
+    }
+}
+
+/// How a layer's weights start.
+public enum WeightInit: Sendable {
+    /// PyTorch's `nn.Linear` default: kaiming-uniform with a = sqrt(5) for the weight, i.e.
+    /// U(+-1/sqrt(fan_in)), and U(+-1/sqrt(fan_in)) for the bias.
+    case pytorchDefault
+    /// Glorot/Xavier uniform U(+-gain sqrt(6/(fan_in+fan_out))) for the weight, zero bias.
+    case xavierUniform(gain: Double)
+}
+
+/// Kaiming-uniform bound gain * sqrt(3/fan_in) with gain = sqrt(2/(1+a^2)) (leaky-ReLU slope a).
+public func kaimingUniformBound(fanIn: Int, a: Double) -> Double {
+    (2 / (1 + a * a)).squareRoot() * (3 / Double(fanIn)).squareRoot()
+}
+
+public func xavierUniformBound(fanIn: Int, fanOut: Int, gain: Double = 1) -> Double {
+    gain * (6 / Double(fanIn + fanOut)).squareRoot()
+}
+
+public final class Linear<T: TensorScalar>: Module {
+    public let weight: Tensor<T>
+    public let bias: Tensor<T>?
+
+    /// A layer with the given initial values (shapes [out, in] and [out]).
+    public init(weight: Tensor<T>, bias: Tensor<T>?) {
+        precondition(weight.rank == 2 && (bias == nil || bias!.shape == [weight.shape[0]]), "Linear: weight \(weight.shape)")
+        self.weight = weight.detached().trackingGrad()
+        self.bias = bias?.detached().trackingGrad()
+    }
+
+    public convenience init<G: RandomNumberGenerator>(_ inputs: Int, _ outputs: Int, bias: Bool = true,
+                                                      initialization: WeightInit = .pytorchDefault, using rng: inout G) {
+        let wBound: Double, bBound: Double
+        switch initialization {
+        case .pytorchDefault:
+            wBound = kaimingUniformBound(fanIn: inputs, a: 5.0.squareRoot())
+            bBound = 1 / Double(inputs).squareRoot()
+        case .xavierUniform(let gain):
+            wBound = xavierUniformBound(fanIn: inputs, fanOut: outputs, gain: gain)
+            bBound = 0
+        }
+        let w = Tensor<T>.randomUniform([outputs, inputs], low: T(-wBound), high: T(wBound), using: &rng)
+        let b = bias ? Tensor<T>.randomUniform([outputs], low: T(-bBound), high: T(bBound), using: &rng) : nil
+        self.init(weight: w, bias: b)
+    }
+
+    public var inputs: Int { weight.shape[1] }
+    public var outputs: Int { weight.shape[0] }
+
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> { x.linear(weight: weight, bias: bias) }
+
+    public var namedParameters: [(name: String, tensor: Tensor<T>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+}
+
+public enum Activation: String, Sendable, CaseIterable {
+    case relu, elu, tanh, identity
+
+    public func callAsFunction<T>(_ x: Tensor<T>) -> Tensor<T> {
+        switch self {
+        case .relu: return x.relu()
+        case .elu: return x.elu()
+        case .tanh: return x.tanh()
+        case .identity: return x
+        }
+    }
+}
+
+/// A multilayer perceptron: Linear, activation, ..., Linear, output activation.
+/// Parameters are named `layers.<i>.weight` / `layers.<i>.bias`, i counting Linear layers.
+public final class MLP<T: TensorScalar>: Module {
+    public let layers: [Linear<T>]
+    public let activation: Activation
+    public let outputActivation: Activation
+
+    public init(layers: [Linear<T>], activation: Activation, outputActivation: Activation = .identity) {
+        precondition(!layers.isEmpty && zip(layers, layers.dropFirst()).allSatisfy { $0.outputs == $1.inputs },
+                     "MLP: layer sizes do not chain")
+        self.layers = layers; self.activation = activation; self.outputActivation = outputActivation
+    }
+
+    /// `inputs` -> hidden sizes -> `outputs`, each Linear initialised by `initialization`.
+    public convenience init<G: RandomNumberGenerator>(inputs: Int, hidden: [Int], outputs: Int, activation: Activation,
+                                                      outputActivation: Activation = .identity,
+                                                      initialization: WeightInit = .pytorchDefault, using rng: inout G) {
+        let sizes = [inputs] + hidden + [outputs]
+        let layers = (0..<(sizes.count - 1)).map { Linear<T>(sizes[$0], sizes[$0 + 1], initialization: initialization, using: &rng) }
+        self.init(layers: layers, activation: activation, outputActivation: outputActivation)
+    }
+
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> {
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            h = (i == layers.count - 1 ? outputActivation : activation)(layer(h))
+        }
+        return h
+    }
+
+    /// The network on its inputs joined along the last axis, e.g. `critic(state, action)`.
+    public func callAsFunction(_ first: Tensor<T>, _ second: Tensor<T>, _ rest: Tensor<T>...) -> Tensor<T> {
+        self(Tensor.concat([first, second] + rest, axis: -1))
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor<T>)] {
+        layers.enumerated().flatMap { i, l in l.namedParameters.map { ("layers.\(i).\($0.name)", $0.tensor) } }
+    }
+}
+
+/// target <- tau * source + (1 - tau) * target, in place, parameter by parameter (Polyak
+/// averaging; the authors' polyak = 0.995 is tau = 0.005).
+public func polyakUpdate<M: Module, N: Module>(target: M, source: N, tau: Double) where M.Scalar == N.Scalar {
+    let t = target.parameters, s = source.parameters
+    precondition(t.count == s.count, "polyakUpdate: architectures differ")
+    for (p, q) in zip(t, s) { average(into: p, q, tau: tau) }
+}
+
+/// p <- tau q + (1 - tau) p; specialised so the loop is compiled for the concrete type.
+@_specialize(where T == Float) @_specialize(where T == Double)
+func average<T: TensorScalar>(into p: Tensor<T>, _ q: Tensor<T>, tau: Double) {
+    precondition(p.shape == q.shape, "polyakUpdate: shapes \(p.shape) and \(q.shape)")
+    let a = T(tau), b = T(1 - tau)
+    q.withUnsafeBufferPointer { src in
+        p.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<dst.count { dst[i] = a * src[i] + b * dst[i] }
+        }
+    }
+}
