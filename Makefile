@@ -17,8 +17,10 @@ include $(sort $(wildcard mk/*.mk))
 
 help:
 	@echo "make fig4            Fig 4, 9, 10: entropy evaluation and kernel sweep (QUICK=1 for a reduced grid)"
+	@echo "make rliable RLIABLE_SCORES=F.csv   Fig 8f-j statistics for a score table"
 	@echo "make test            build and run every test"
-	@echo "make bench           speed benchmarks -> Results/bench/*.csv"
+	@echo "make bench           speed benchmarks -> Results/bench/*.csv ($(BENCHES))"
+	@echo "make assets          pinned MuJoCo models into assets/mujoco/"
 	@echo "make report          CSV tables under Results/tables/ from every Results/**/*.h5"
 	@echo "make deps            install missing Debian and Python packages"
 	@echo "make build           release build of the library and every executable"
