@@ -120,6 +120,9 @@ struct BenchRliable: ParsableCommand {
             note = String(format: "point estimates agree to %.1e; interval ends differ by at most %.1f%% of the width (Monte Carlo)", maxPoint, 100 * maxEnd)
         }
 
+        // The load when the rows were measured, so a reader can judge the noise.
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").first.map(String.init) ?? "unknown"
         var table = CSVTable(columns: ["benchmark", "implementation", "algorithms", "tasks", "runs", "reps", "threads", "seconds",
                                        "rliable_over_this", "note"])
         for r in rows {
@@ -127,7 +130,7 @@ struct BenchRliable: ParsableCommand {
             let ratio = base.map { String(format: "%.1f", $0 / r.seconds) } ?? ""
             table.append([r.bench, r.impl, String(algorithms), String(tasks), String(runs), String(r.reps), r.threads,
                                String(format: "%.4f", r.seconds), ratio,
-                               "\(note); machine shared with other jobs, median of \(r.impl == "swift" ? repeats : 1)"])
+                               "\(note); load average \(load), median of \(r.impl == "swift" ? repeats : 1)"])
         }
         let url = folder.appendingPathComponent("rliable.csv")
         try table.write(to: url.path)
