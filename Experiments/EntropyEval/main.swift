@@ -59,13 +59,18 @@ struct EntropyEval: ParsableCommand {
     func run() throws {
         let budget = quick ? "quick" : "full"
         let exact = !noExactLogDeterminant
+        let configs: [Fig4Config] = config == "both" ? [.paper, .authorsCode] : [Fig4Config(rawValue: config)!]
+        // Refuse to overwrite before spending any time on the grids.
         if experiment != "fig4c" {
-            let configs: [Fig4Config] = config == "both" ? [.paper, .authorsCode] : [Fig4Config(rawValue: config)!]
+            for c in configs { try requireWritableResult(path: fig4aPath(c), force: force) }
+        }
+        if experiment != "fig4a" { try requireWritableResult(path: fig4cPath, force: force) }
+        if experiment != "fig4c" {
             for c in configs {
                 var jobs = Fig4Grid.fig4a(config: c, seed: seed, exactLogDeterminant: exact)
                 for k in jobs.indices { jobs[k].info.budget = budget }
                 let records = try runWithProgress(jobs, label: "fig4a \(c.rawValue)")
-                let path = "\(out)/fig4a-\(c.rawValue)\(quick ? "-quick" : "").h5"
+                let path = fig4aPath(c)
                 try Fig4Tables.write(records, kind: "fig4a",
                                      config: EntropyEvalConfig(experiment: "fig4a", config: c.rawValue, seeds: [seed], budget: budget,
                                                                exactLogDeterminant: exact),
@@ -85,7 +90,7 @@ struct EntropyEval: ParsableCommand {
             for k in jobs.indices { jobs[k].info.budget = budget }
             progressLine(String(format: "fig4c: ground truths (%d Monte Carlo samples per mixture) in %.1f s", samples, Date().timeIntervalSince(t0)))
             let records = try runWithProgress(jobs, label: "fig4c")
-            let path = "\(out)/fig4c\(quick ? "-quick" : "").h5"
+            let path = fig4cPath
             try Fig4Tables.write(records, kind: "fig4c",
                                  config: EntropyEvalConfig(experiment: "fig4c", config: nil, seeds: seedList, budget: budget,
                                                            dimensions: dims, monteCarloSamples: samples, exactLogDeterminant: exact),
@@ -94,6 +99,9 @@ struct EntropyEval: ParsableCommand {
             print(Fig4Tables.summary(records))
         }
     }
+
+    func fig4aPath(_ c: Fig4Config) -> String { "\(out)/fig4a-\(c.rawValue)\(quick ? "-quick" : "").h5" }
+    var fig4cPath: String { "\(out)/fig4c\(quick ? "-quick" : "").h5" }
 
     func runWithProgress(_ jobs: [Fig4Job], label: String) throws -> [Fig4Record] {
         try Fig4Grid.run(jobs, threads: threads) { done, total, elapsed, left in

@@ -46,6 +46,8 @@ struct KernelSweep: ParsableCommand {
 
     func run() throws {
         let c = Fig4Config(rawValue: config)!
+        let path = "\(out)/fig4b-\(c.rawValue)\(quick ? "-quick" : "").h5"
+        try requireWritableResult(path: path, force: force)  // before any computation
         let pairs = quick ? Array(Fig4Grid.sweepParticlesSteps.prefix(3)) : Fig4Grid.sweepParticlesSteps
         let budget = quick ? "quick" : "full"
         var jobs = Fig4Grid.fig4b(config: c, seed: seed, particlesSteps: pairs, exactLogDeterminant: !noExactLogDeterminant)
@@ -54,7 +56,6 @@ struct KernelSweep: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "fig4b: %d/%d runs, %.1f s elapsed, about %.0f s left\n",
                                                        done, total, elapsed, left).utf8))
         }
-        let path = "\(out)/fig4b-\(c.rawValue)\(quick ? "-quick" : "").h5"
         try Fig4Tables.write(records, kind: "fig4b",
                              config: KernelSweepConfig(config: c.rawValue, seed: seed, sigmas: Fig4Grid.sweepSigmas,
                                                        particlesSteps: pairs.map { [$0.0, $0.1] }, budget: budget,

@@ -85,4 +85,20 @@ import Testing
             #expect(r.err.split(separator: "\n").count == 1)
         }
     }
+
+    /// An existing result is refused before any computation, and left as it was.
+    @Test func existingResultsAreRefusedUpFront() throws {
+        let out = folder + "/existing"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for (tool, args, name) in [("entropy-eval", ["--experiment", "fig4a", "--config", "paper"], "fig4a-paper.h5"),
+                                   ("kernel-sweep", [], "fig4b-paper.h5")] {
+            let path = out + "/" + name
+            try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+            let r = try runSuiteTool(tool, args + ["--out", out])
+            #expect(r.code == 2)
+            #expect(r.err.contains("exists; pass --force"))
+            #expect(r.out.isEmpty)  // no run started
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
+        }
+    }
 }

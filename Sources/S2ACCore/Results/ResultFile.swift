@@ -102,9 +102,7 @@ public final class ResultWriter {
     public init<C: Encodable>(path: String, kind: String, config: C, seed: Int?, force: Bool) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.path) && !force {
-            throw InputError("\(url.path) exists; pass --force to overwrite it")
-        }
+        try requireWritableResult(path: path, force: force)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -135,6 +133,15 @@ public final class ResultWriter {
             file.close()
             unlink(temporaryPath)
         }
+    }
+}
+
+/// Throws `InputError` when a result already exists at `path` and `force` is false. Commands
+/// call it before any computation, so a refusal costs nothing; `ResultWriter` checks again.
+public func requireWritableResult(path: String, force: Bool) throws {
+    let url = URL(fileURLWithPath: path)
+    if FileManager.default.fileExists(atPath: url.path) && !force {
+        throw InputError("\(url.path) exists; pass --force to overwrite it")
     }
 }
 

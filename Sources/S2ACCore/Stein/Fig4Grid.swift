@@ -258,7 +258,7 @@ final class ProgressTracker: @unchecked Sendable {
         done += 1
         doneCost += cost
         let elapsed = Date().timeIntervalSince(start)
-        return (done, elapsed, doneCost > 0 ? elapsed * (totalCost - doneCost) / doneCost : .nan)
+        return (done, elapsed, doneCost > 0 ? max(0, elapsed * (totalCost - doneCost) / doneCost) : .nan)
     }
 }
 
