@@ -126,14 +126,16 @@ public func repeatRows<T: TensorScalar>(_ x: Tensor<T>, _ m: Int) -> Tensor<T> {
     return x.reshaped([b, 1, k]).expanded(to: [b, m, k]).reshaped([b * m, k])
 }
 
-/// Picks one action per state from its m particles: random, softmax over Q (beta = 1) or max Q.
+/// Picks one action per state from its m particles: random, softmax over Q (beta = 1) or max Q
+/// (actor_svgd.py `act`; REFERENCE section 3). `q` ([batch * m]) may be empty for `random`;
+/// any other selection is treated as `random`.
 public func selectParticle<T: TensorScalar>(actions: Tensor<T>, q: [T], particles m: Int,
                                             selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<T> {
     let n = actions.shape[0], d = actions.shape[1], b = n / m
     let all = actions.scalars
     var out = [T](); out.reserveCapacity(b * d)
     for s in 0..<b {
-        let qs = (0..<m).map { Double(q[s * m + $0]) }
+        let qs = selection == .max || selection == .softmax ? (0..<m).map { Double(q[s * m + $0]) } : []
         let pick: Int
         switch selection {
         case .max:
