@@ -44,6 +44,11 @@ public struct SteinPolicy: Sendable, Equatable {
         public let logProbSVGD: Tensor<T>
         /// The kernel sigma of every state at every step ([steps][batch]).
         public let sigmas: [[Double]]
+        /// With `exactLogDeterminant`: log q^L with the exact change of variables of Thm 3.1,
+        /// `log q0 - sum_l log|det(I + eps J_ii)| - tanh correction`, J_ii = d h_i / d u_i with
+        /// the other particles held fixed (autodiff, m * d vector-Jacobian products per step;
+        /// for diagnostics at small d, no graph). The notebook's "line 1" beside Thm 3.3's "line 2".
+        public let logProbExact: [Double]?
     }
 
     /// gamma = 1 / (1e-8 + 2 sigma^2) per state from the detached squared distances [B, m, m].
@@ -69,7 +74,7 @@ public struct SteinPolicy: Sendable, Equatable {
     /// `differentiable`: keep the graph through the steps (create_graph on the score: second
     /// derivatives of Q); otherwise every step is cut from the graph (targets, acting).
     public func sample<T: TensorScalar>(observations: Tensor<T>, initial: Tensor<T>, logQ0: Tensor<T>,
-                                        differentiable: Bool,
+                                        differentiable: Bool, exactLogDeterminant: Bool = false,
                                         minQ: (Tensor<T>, Tensor<T>) -> Tensor<T>) -> Sample<T> {
         let n = initial.shape[0], d = initial.shape[1], m = particles
         precondition(n % m == 0, "SteinPolicy: \(n) particles are not a multiple of m = \(m)")
@@ -79,9 +84,10 @@ public struct SteinPolicy: Sendable, Equatable {
         var u = differentiable && initial.requiresGrad ? initial : initial.detached().trackingGrad()
         var logSVGD = Tensor<T>.zeros([b, m])
         var sigmas: [[Double]] = []
+        var exact = exactLogDeterminant ? logQ0.scalars.map(Double.init) : []
         for _ in 0..<steps {
             let q = minQ(observations, u)
-            var score = grad(of: q.sum(), wrt: [u], createGraph: differentiable)[0]
+            var score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
             if let temperature = scoreTemperature { score = score / T(temperature) }
             let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
             let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
@@ -103,6 +109,7 @@ public struct SteinPolicy: Sendable, Equatable {
             let term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
             logSVGD = logSVGD - (term1 + term2) * (eps / norm)
             let next = u + h.reshaped([n, d]) * eps
+            if exactLogDeterminant { subtractExactLogDeterminants(next, u, m: m, into: &exact) }
             if differentiable {
                 u = next
             } else {
@@ -115,8 +122,29 @@ public struct SteinPolicy: Sendable, Equatable {
         let tanhCorrection = ((T(Foundation.log(2.0)) - final - (final * T(-2)).softplus()) * T(2)).sum(axis: 1)
         let svgd = logSVGD.reshaped([n])
         let logProb = logQ0 + svgd - tanhCorrection
+        if exactLogDeterminant {
+            for (i, c) in tanhCorrection.scalars.enumerated() { exact[i] -= Double(c) }
+        }
         return Sample(preSquash: final, actions: final.tanh() * T(actionLimit), logProb: logProb,
-                      logProbSVGD: svgd, sigmas: sigmas)
+                      logProbSVGD: svgd, sigmas: sigmas, logProbExact: exactLogDeterminant ? exact : nil)
+    }
+
+    /// exact[i] -= log|det(d next_i / d u_i)| for every particle. States do not interact, so
+    /// one seed on particle k of every state and coordinate p gives row p of all J_kk at once.
+    func subtractExactLogDeterminants<T: TensorScalar>(_ next: Tensor<T>, _ u: Tensor<T>, m: Int, into exact: inout [Double]) {
+        let n = u.shape[0], d = u.shape[1]
+        var jac = [Double](repeating: 0, count: n * d * d)
+        for k in 0..<m {
+            for p in 0..<d {
+                var seed = [T](repeating: 0, count: n * d)
+                for i in stride(from: k, to: n, by: m) { seed[i * d + p] = 1 }
+                let row = grad(of: next, wrt: [u], seed: Tensor(seed, shape: [n, d]))[0].scalars
+                for i in stride(from: k, to: n, by: m) {
+                    for c in 0..<d { jac[(i * d + p) * d + c] = Double(row[i * d + c]) }
+                }
+            }
+        }
+        for i in 0..<n { exact[i] -= logAbsDeterminant(Array(jac[(i * d * d)..<((i + 1) * d * d)]), order: d) }
     }
 }
 
