@@ -123,4 +123,38 @@ import S2ACCore
             }
         }
     }
+
+    /// save/load round trip: a fresh agent loaded from a saved one has the same parameters and
+    /// optimiser state, so the next update is identical; a foreign group is refused.
+    @Test func checkpointRoundTrip() throws {
+        var config = S2ACConfig.authorsCode
+        config.criticHidden = [8, 8]; config.actorHidden = [8, 8]; config.particles = 3; config.stepsPhiTheta = 2
+        var rng = Xoshiro256(seed: 2)
+        let a = try S2ACPhiTheta(observationDimension: 4, actionDimension: 2, config: config, using: &rng)
+        var batch = ReplayBatch(batchSize: 5, observationDim: 4, actionDim: 2)
+        batch.observations = (0..<20).map { _ in Float(rng.nextGaussian()) }
+        batch.nextObservations = (0..<20).map { _ in Float(rng.nextGaussian()) }
+        batch.actions = (0..<10).map { _ in Float(rng.nextUniform(-1, 1)) }
+        batch.rewards = (0..<5).map { _ in Float(rng.nextGaussian()) }
+        _ = a.update(batch: batch, using: &rng)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("s2ac-ckpt-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let file = try HDF5File.create(at: path)
+            try a.save(to: try file.root.createGroup("agent"))
+            file.close()
+        }
+        var other = Xoshiro256(seed: 99)
+        let b = try S2ACPhiTheta(observationDimension: 4, actionDimension: 2, config: config, using: &other)
+        let file = try HDF5File.open(at: path)
+        try b.load(from: try file.root.group("agent"))
+        #expect(a.parametersSHA256 == b.parametersSHA256)
+        var r1 = Xoshiro256(seed: 7), r2 = Xoshiro256(seed: 7)
+        _ = a.update(batch: batch, using: &r1)
+        _ = b.update(batch: batch, using: &r2)
+        #expect(a.parametersSHA256 == b.parametersSHA256)
+        let phi = try S2ACPhi(observationDimension: 4, actionDimension: 2, config: config, using: &other)
+        #expect(throws: InputError.self) { try phi.load(from: try file.root.group("agent")) }
+        file.close()
+    }
 }
