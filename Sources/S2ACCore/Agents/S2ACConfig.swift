@@ -3,6 +3,12 @@ import Foundation
 /// Settings of S2AC(phi) and S2AC(phi,theta). Two presets: `paper` (Tables 3, 4, Eq. 10-13,
 /// Thm 3.3) and `authorsCode` (`STAC/main.py`, `core.py`, `actors/actor_svgd.py`); REFERENCE
 /// sections 3-5. Every run records which preset (and which overrides) it used.
+///
+/// Shared by both presets (as in the code): SVGD runs on the pre-squash u with the score taken
+/// at Q(s, u) (the critic is trained on squashed actions); the bandwidth is computed per state
+/// from detached distances; log q^L(s) of a state is the mean over its m particles
+/// (actor_svgd.py `logp_a`). Not followed: the code's a0 pool (opt-in, `authorsA0Pool`) and its
+/// network evaluation on 2000/m copies of each state for rejection (same law, cheaper here).
 public struct S2ACConfig: Codable, Sendable, Equatable {
     /// Preset name written to result files (`paper`, `authors-code`, or a custom label).
     public var preset: String

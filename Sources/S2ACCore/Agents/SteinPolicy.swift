@@ -156,7 +156,9 @@ public func repeatRows<T: TensorScalar>(_ x: Tensor<T>, _ m: Int) -> Tensor<T> {
 
 /// Picks one action per state from its m particles: random, softmax over Q (beta = 1) or max Q
 /// (actor_svgd.py `act`; REFERENCE section 3). `q` ([batch * m]) may be empty for `random`;
-/// any other selection is treated as `random`.
+/// any other selection is treated as `random`. The agents pass min(Q1,Q2) at the executed
+/// (squashed) final actions; the authors' code reuses the Q of its last SVGD step, i.e. at the
+/// pre-squash particles u^(L-1) before the final move.
 public func selectParticle<T: TensorScalar>(actions: Tensor<T>, q: [T], particles m: Int,
                                             selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<T> {
     let n = actions.shape[0], d = actions.shape[1], b = n / m
