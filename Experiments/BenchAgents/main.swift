@@ -1,0 +1,136 @@
+import ArgumentParser
+import ExperimentSupport
+import Foundation
+import S2ACCore
+
+/// Speed of the S2AC agents at Hopper dimensions (obs 11, act 3, batch 100, m 10, the
+/// authors-code sizes: critic 2 x 256, q0 network 3 x 256, L = 20 for S2AC(phi), 3 for
+/// S2AC(phi,theta)): one full update and one action selection (one state, softmax), beside
+/// scripts/reference/torch_s2ac.py's PyTorch version of the same update with the same threads.
+struct BenchAgents: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-agents",
+        abstract: "Time S2AC updates and action selection; write Results/bench/agents.csv.")
+
+    @Option(help: "OpenBLAS threads (and torch.set_num_threads).")
+    var threads: Int = 1
+
+    @Option(help: "Timed repetitions (the median is reported).")
+    var repetitions: Int = 10
+
+    @Option(help: "Untimed repetitions before timing.")
+    var warmup: Int = 2
+
+    @Option(help: "Python with torch 2.15 for the PyTorch column; empty or missing: the column is nan.")
+    var torchPython: String = ".venv-torch/bin/python"
+
+    @Option(help: "The CSV file to write.")
+    var output: String = "Results/bench/agents.csv"
+
+    func validate() throws {
+        try requireRange(threads, 1...256, flag: "threads")
+        try requireRange(repetitions, 1...10_000, flag: "repetitions")
+        try requireRange(warmup, 0...10_000, flag: "warmup")
+    }
+
+    /// CPU time with one thread (immune to the other jobs on the machine), wall time otherwise;
+    /// the PyTorch side uses the same rule.
+    func seconds(_ f: () -> Void) -> Double {
+        var a = timespec(), b = timespec()
+        let id = threads == 1 ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
+        clock_gettime(id, &a); f(); clock_gettime(id, &b)
+        return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) * 1e-9
+    }
+
+    func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// sgemm GFLOP/s on a 1000x256 by 256x256 product (bench-engine's peak reference).
+    func peakGFLOPS(using rng: inout Xoshiro256) -> Double {
+        let (m, n, k) = (1000, 256, 256)
+        let a = Tensor<Float>.randomNormal([m, k], using: &rng), b = Tensor<Float>.randomNormal([k, n], using: &rng)
+        let c = Tensor<Float>.zeros([m, n])
+        let gemm = {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
+                                   b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        for _ in 0..<5 { gemm() }
+        return 2.0 * Double(m * n * k) / median((0..<20).map { _ in seconds(gemm) }) / 1e9
+    }
+
+    /// agent -> (update ms, action ms) from the PyTorch script, or nil when it cannot run.
+    func torchTimes() -> [String: (Double, Double)] {
+        guard !torchPython.isEmpty, FileManager.default.isExecutableFile(atPath: torchPython) else {
+            print("bench-agents: no PyTorch at '\(torchPython)': torch columns are nan")
+            return [:]
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: torchPython)
+        p.arguments = ["scripts/reference/torch_s2ac.py", "bench", "--threads", "\(threads)", "--repeats", "\(repetitions)"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        do { try p.run() } catch { print("bench-agents: cannot run PyTorch: \(error)"); return [:] }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        var out: [String: (Double, Double)] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: ",").map(String.init)
+            if f.count == 4, let u = Double(f[2]), let a = Double(f[3]) { out[f[0]] = (u, a) }
+        }
+        return out
+    }
+
+    func run() throws {
+        setBLASThreads(threads)
+        var rng = SeedTree(seed: 1).stream(.networkInit)
+        let peak = peakGFLOPS(using: &rng)
+        let (obs, act, batchSize) = (11, 3, 100)
+        var config = S2ACConfig.authorsCode
+        config.actorHidden = [256, 256, 256]
+        var batch = ReplayBatch(batchSize: batchSize, observationDim: obs, actionDim: act)
+        batch.observations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.nextObservations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.actions = (0..<(batchSize * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
+        batch.rewards = (0..<batchSize).map { _ in Float(rng.nextGaussian()) }
+        let agents: [(Agent, Int)] = [
+            (try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhi),
+            (try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhiTheta),
+        ]
+        let torch = torchTimes()
+        let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
+        for (agent, steps) in agents {
+            let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
+            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .softmax, using: &rng) }
+            var up: [Double] = [], ac: [Double] = []
+            for _ in 0..<repetitions {
+                up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
+                ac.append(seconds { _ = agent.act(observations: state, selection: .softmax, using: &rng) })
+            }
+            let u = median(up), a = median(ac)
+            let gflops = Double(flops) / u / 1e9
+            let t = torch[agent.name]
+            let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(config.particles)", "\(steps)", "\(threads)",
+                        fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
+                        fmt(gflops), fmt(gflops / peak)].joined(separator: ",")
+            print(line)
+            lines.append(line)
+        }
+        let url = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        print("bench-agents: wrote \(output) (threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(repetitions))")
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+}
+
+BenchAgents.suiteMain()

@@ -1,0 +1,186 @@
+import Foundation
+
+/// How the Thm 3.3 trace is normalised. Both sum over the neighbours j != i only.
+public enum SteinTraceNormalization: String, Codable, Sendable, CaseIterable {
+    /// Divide by m - 1 (authors' `actor_svgd.py`, `term1`/`term2`; notebook `phi_log_prob`).
+    case authors
+    /// Divide by m (paper, Thm 3.3 and Appendix H.1).
+    case paper
+}
+
+/// The unrolled SVGD sampler of S2AC (Alg. 1, Eq. 1, Thm 3.3) as tensor operations, so the
+/// final particles and their log-likelihood can be differentiated into q0's parameters.
+///
+/// Particles are the pre-squash u ([batch * m, d], the m particles of state b in rows
+/// b*m ..< (b+1)*m); each state has its own kernel and bandwidth. After the L steps
+/// `a = actionLimit * tanh(u)` and the log-density gets the tanh correction at the final u
+/// (REFERENCE section 3).
+public struct SteinPolicy: Sendable, Equatable {
+    public var particles: Int
+    public var steps: Int
+    public var stepSize: Double
+    public var actionLimit: Double
+    /// The score is grad_u min(Q1,Q2)(s, u) / scoreTemperature; nil means no division
+    /// (authors' code: alpha folded in). The paper's target exp(Q/alpha) is scoreTemperature = alpha.
+    public var scoreTemperature: Double?
+    public var bandwidth: Bandwidth
+    public var traceNormalization: SteinTraceNormalization
+
+    public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, scoreTemperature: Double?,
+                bandwidth: Bandwidth = .forth, traceNormalization: SteinTraceNormalization = .authors) {
+        self.particles = particles; self.steps = steps; self.stepSize = stepSize; self.actionLimit = actionLimit
+        self.scoreTemperature = scoreTemperature; self.bandwidth = bandwidth; self.traceNormalization = traceNormalization
+    }
+
+    /// What one run of the sampler returns.
+    public struct Sample<T: TensorScalar> {
+        /// Final pre-squash particles u^L, [batch * m, d].
+        public let preSquash: Tensor<T>
+        /// Squashed actions actionLimit * tanh(u^L), [batch * m, d].
+        public let actions: Tensor<T>
+        /// Per-particle log q^L(a) (q0 + closed-form SVGD change + tanh correction), [batch * m].
+        public let logProb: Tensor<T>
+        /// The SVGD part alone, sum over steps of -eps * trace / norm, [batch * m].
+        public let logProbSVGD: Tensor<T>
+        /// The kernel sigma of every state at every step ([steps][batch]).
+        public let sigmas: [[Double]]
+        /// With `exactLogDeterminant`: log q^L with the exact change of variables of Thm 3.1,
+        /// `log q0 - sum_l log|det(I + eps J_ii)| - tanh correction`, J_ii = d h_i / d u_i with
+        /// the other particles held fixed (autodiff, m * d vector-Jacobian products per step;
+        /// for diagnostics at small d, no graph). The notebook's "line 1" beside Thm 3.3's "line 2".
+        public let logProbExact: [Double]?
+    }
+
+    /// gamma = 1 / (1e-8 + 2 sigma^2) per state from the detached squared distances [B, m, m].
+    func gammas<T: TensorScalar>(_ r2: Tensor<T>) -> (Tensor<T>, [Double]) {
+        let b = r2.shape[0], m = r2.shape[1]
+        let values = r2.scalars.map(Double.init)
+        var sigmas = [Double](repeating: 0, count: b)
+        var gammas = [T](repeating: 0, count: b)
+        values.withUnsafeBufferPointer { all in
+            for s in 0..<b {
+                let block = UnsafeBufferPointer(rebasing: all[(s * m * m)..<((s + 1) * m * m)])
+                let sigma = rbfBandwidth(bandwidth, squaredDistances: block, particleCount: m)
+                sigmas[s] = sigma
+                gammas[s] = T(1 / (1e-8 + 2 * sigma * sigma))
+            }
+        }
+        return (Tensor(gammas, shape: [b, 1, 1]), sigmas)
+    }
+
+    /// Runs L SVGD steps from `initial` (u^0, [batch * m, d], may carry a graph to q0's
+    /// parameters) with `logQ0` ([batch * m]) its log-density. `observations` are the states
+    /// repeated per particle ([batch * m, obs]); `minQ(obs, u)` returns [batch * m, 1].
+    /// `differentiable`: keep the graph through the steps (create_graph on the score: second
+    /// derivatives of Q); otherwise every step is cut from the graph (targets, acting).
+    public func sample<T: TensorScalar>(observations: Tensor<T>, initial: Tensor<T>, logQ0: Tensor<T>,
+                                        differentiable: Bool, exactLogDeterminant: Bool = false,
+                                        minQ: (Tensor<T>, Tensor<T>) -> Tensor<T>) -> Sample<T> {
+        let n = initial.shape[0], d = initial.shape[1], m = particles
+        precondition(n % m == 0, "SteinPolicy: \(n) particles are not a multiple of m = \(m)")
+        let b = n / m
+        let norm = T(traceNormalization == .authors ? m - 1 : m)
+        let eps = T(stepSize)
+        var u = differentiable && initial.requiresGrad ? initial : initial.detached().trackingGrad()
+        var logSVGD = Tensor<T>.zeros([b, m])
+        var sigmas: [[Double]] = []
+        var exact = exactLogDeterminant ? logQ0.scalars.map(Double.init) : []
+        for _ in 0..<steps {
+            let q = minQ(observations, u)
+            var score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
+            if let temperature = scoreTemperature { score = score / T(temperature) }
+            let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
+            let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
+            let r2 = diff.square().sum(axis: 3)                                    // [b, m, m]
+            let (gamma, sig) = gammas(r2.detached())
+            sigmas.append(sig)
+            let k = (-(gamma * r2)).exp()                                          // k(u_i, u_j)
+            let ks = k.matmul(s)                                                   // sum_j k_ij s_j
+            let rowSum = k.sum(axis: 2, keepDims: true)
+            // sum_j grad_{u_j} k(u_j, u_i) = 2 gamma sum_j k_ij (u_i - u_j)
+            let repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
+            let h = (ks + repulsion) / T(m)
+            // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i.
+            //   term1 = -2 gamma sum_j k_ij (u_i - u_j) . s_j
+            //   term2 = sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)
+            let us = (x * s).sum(axis: 2, keepDims: true)                          // u_j . s_j
+            let term1 = ((x * ks).sum(axis: 2) - k.matmul(us).reshaped([b, m])) * gamma.reshaped([b, 1]) * T(-2)
+            let g2 = gamma * T(2)
+            let term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
+            logSVGD = logSVGD - (term1 + term2) * (eps / norm)
+            let next = u + h.reshaped([n, d]) * eps
+            if exactLogDeterminant { subtractExactLogDeterminants(next, u, m: m, into: &exact) }
+            if differentiable {
+                u = next
+            } else {
+                u = next.detached().trackingGrad()
+                logSVGD = logSVGD.detached()
+            }
+        }
+        let final = differentiable ? u : u.detached()
+        // log|d tanh(u)/du| = 2 (log 2 - u - softplus(-2u)); actionLimit's constant is left out, as in the code.
+        let tanhCorrection = ((T(Foundation.log(2.0)) - final - (final * T(-2)).softplus()) * T(2)).sum(axis: 1)
+        let svgd = logSVGD.reshaped([n])
+        let logProb = logQ0 + svgd - tanhCorrection
+        if exactLogDeterminant {
+            for (i, c) in tanhCorrection.scalars.enumerated() { exact[i] -= Double(c) }
+        }
+        return Sample(preSquash: final, actions: final.tanh() * T(actionLimit), logProb: logProb,
+                      logProbSVGD: svgd, sigmas: sigmas, logProbExact: exactLogDeterminant ? exact : nil)
+    }
+
+    /// exact[i] -= log|det(d next_i / d u_i)| for every particle. States do not interact, so
+    /// one seed on particle k of every state and coordinate p gives row p of all J_kk at once.
+    func subtractExactLogDeterminants<T: TensorScalar>(_ next: Tensor<T>, _ u: Tensor<T>, m: Int, into exact: inout [Double]) {
+        let n = u.shape[0], d = u.shape[1]
+        var jac = [Double](repeating: 0, count: n * d * d)
+        for k in 0..<m {
+            for p in 0..<d {
+                var seed = [T](repeating: 0, count: n * d)
+                for i in stride(from: k, to: n, by: m) { seed[i * d + p] = 1 }
+                let row = grad(of: next, wrt: [u], seed: Tensor(seed, shape: [n, d]))[0].scalars
+                for i in stride(from: k, to: n, by: m) {
+                    for c in 0..<d { jac[(i * d + p) * d + c] = Double(row[i * d + c]) }
+                }
+            }
+        }
+        for i in 0..<n { exact[i] -= logAbsDeterminant(Array(jac[(i * d * d)..<((i + 1) * d * d)]), order: d) }
+    }
+}
+
+/// Repeats each row of `x` ([batch, k]) m times: [batch * m, k].
+public func repeatRows<T: TensorScalar>(_ x: Tensor<T>, _ m: Int) -> Tensor<T> {
+    let b = x.shape[0], k = x.shape[1]
+    return x.reshaped([b, 1, k]).expanded(to: [b, m, k]).reshaped([b * m, k])
+}
+
+/// Picks one action per state from its m particles: random, softmax over Q (beta = 1) or max Q
+/// (actor_svgd.py `act`; REFERENCE section 3). `q` ([batch * m]) may be empty for `random`;
+/// any other selection is treated as `random`. The agents pass min(Q1,Q2) at the executed
+/// (squashed) final actions; the authors' code reuses the Q of its last SVGD step, i.e. at the
+/// pre-squash particles u^(L-1) before the final move.
+public func selectParticle<T: TensorScalar>(actions: Tensor<T>, q: [T], particles m: Int,
+                                            selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<T> {
+    let n = actions.shape[0], d = actions.shape[1], b = n / m
+    let all = actions.scalars
+    var out = [T](); out.reserveCapacity(b * d)
+    for s in 0..<b {
+        let qs = selection == .max || selection == .softmax ? (0..<m).map { Double(q[s * m + $0]) } : []
+        let pick: Int
+        switch selection {
+        case .max:
+            pick = qs.indices.max { qs[$0] < qs[$1] }!
+        case .softmax:
+            let top = qs.max()!
+            let w = qs.map { Foundation.exp($0 - top) }
+            var r = rng.nextUniform() * w.reduce(0, +)
+            var chosen = m - 1
+            for (j, wj) in w.enumerated() { r -= wj; if r < 0 { chosen = j; break } }
+            pick = chosen
+        default:
+            pick = rng.nextIndex(m)
+        }
+        out.append(contentsOf: all[((s * m + pick) * d)..<((s * m + pick + 1) * d)])
+    }
+    return Tensor(out, shape: [b, d])
+}

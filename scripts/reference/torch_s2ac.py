@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Our PyTorch reimplementation of the S2AC updates (REFERENCE.md section 4) for the Swift
+conformance tests, and an update-time benchmark.
+
+  fixtures:  .venv-torch/bin/python scripts/reference/torch_s2ac.py fixtures
+             -> Tests/S2ACCoreTests/Fixtures/torch_s2ac.json (TorchS2ACTests.swift)
+  benchmark: .venv-torch/bin/python scripts/reference/torch_s2ac.py bench --threads 1
+             -> one CSV line per agent on stdout (used by bench-agents)
+
+Written from the paper and REFERENCE.md; it follows the authors' tensor layout (kernel
+gradients as [B, m, m, d] tensors, actor_svgd.py style) rather than the Swift code's matrix
+products, so the two sides compute the same quantities by different routes.
+
+Weights, inputs and the q0 noise are not stored: both sides draw them from xoshiro256**
+(the generator of torch_critic_fixture.py): per network, per Linear layer, weight then bias
+with bound 1/sqrt(fan_in), networks in the order q1, q2, then (S2AC(phi,theta)) the q0
+trunk, mu head, log-std head; then observations, actions, rewards, next observations
+(bound 1), next-state noise and current-state noise (bound 2, so |xi| <= t = 3 holds).
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_critic_fixture import PINNED, Xoshiro256, draw  # noqa: E402
+
+OBS, ACT, BATCH, M, L = 11, 3, 4, 5, 3
+TERMINATED = [0.0, 1.0, 0.0, 0.0]
+
+
+def base_config(preset):
+    """Mirrors S2ACConfig's fields (JSON keys as Swift's Codable writes them)."""
+    paper = preset == "paper"
+    return {
+        "preset": preset, "particles": M, "stepsPhi": L, "stepsPhiTheta": L, "stepSize": 0.1, "sigmaP0": 0.5,
+        "authorsLogQ0": not paper, "authorsA0Pool": False, "truncation": 3.0, "logStdRange": [-20.0, 2.0],
+        "sigmaRange": [0.1, 1.0], "bandwidth": "forth", "traceNormalization": "paper" if paper else "authors",
+        "criticHidden": [16, 16], "actorHidden": [16, 16], "criticLearningRate": 3e-4 if paper else 1e-3,
+        "actorLearningRate": 3e-4 if paper else 1e-3, "gamma": 0.99, "tau": 0.005,
+        "alphaCritic": 1.0 if paper else 0.2, "alphaActor": 1.0 if paper else 0.2, "actionLimit": 1.0,
+        **({"scoreTemperature": 1.0} if paper else {}),
+    }
+
+
+def linear(rng, fan_in, fan_out, dtype):
+    lin = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
+    bound = 1.0 / math.sqrt(fan_in)
+    with torch.no_grad():
+        lin.weight.copy_(draw(rng, bound, (fan_out, fan_in), dtype))
+        lin.bias.copy_(draw(rng, bound, (fan_out,), dtype))
+    return lin
+
+
+def mlp(rng, sizes, dtype, final_activation=False):
+    mods = []
+    for i in range(len(sizes) - 1):
+        mods.append(linear(rng, sizes[i], sizes[i + 1], dtype))
+        if i < len(sizes) - 2 or final_activation:
+            mods.append(torch.nn.ELU())
+    return torch.nn.Sequential(*mods)
+
+
+class Agent:
+    def __init__(self, cfg, with_actor, rng, dtype):
+        self.cfg, self.with_actor, self.dtype = cfg, with_actor, dtype
+        self.q1 = mlp(rng, [OBS + ACT] + cfg["criticHidden"] + [1], dtype)
+        self.q2 = mlp(rng, [OBS + ACT] + cfg["criticHidden"] + [1], dtype)
+        self.q1_targ, self.q2_targ = copy.deepcopy(self.q1), copy.deepcopy(self.q2)
+        self.q_params = list(self.q1.parameters()) + list(self.q2.parameters())
+        self.q_opt = torch.optim.Adam(self.q_params, lr=cfg["criticLearningRate"])
+        if with_actor:
+            h = cfg["actorHidden"]
+            self.trunk = mlp(rng, [OBS] + h, dtype, final_activation=True)
+            self.mu = linear(rng, h[-1], ACT, dtype)
+            self.log_std = linear(rng, h[-1], ACT, dtype)
+            self.pi_params = list(self.trunk.parameters()) + list(self.mu.parameters()) + list(self.log_std.parameters())
+            self.pi_opt = torch.optim.Adam(self.pi_params, lr=cfg["actorLearningRate"])
+
+    def min_q(self, s, a):
+        x = torch.cat([s, a], dim=-1)
+        return torch.min(self.q1(x), self.q2(x))
+
+    def svgd(self, s_rep, u0, logq0, steps, differentiable):
+        """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L)."""
+        cfg, m = self.cfg, self.cfg["particles"]
+        n, d = u0.shape
+        b = n // m
+        norm = (m - 1) if cfg["traceNormalization"] == "authors" else m
+        eps = cfg["stepSize"]
+        eye = torch.eye(m, dtype=self.dtype)
+        u = u0 if (differentiable and u0.requires_grad) else u0.detach().requires_grad_(True)
+        logp = torch.zeros(b, m, dtype=self.dtype)
+        for _ in range(steps):
+            q = self.min_q(s_rep, u)
+            score = torch.autograd.grad(q.sum(), u, create_graph=differentiable)[0]
+            if cfg.get("scoreTemperature") is not None:
+                score = score / cfg["scoreTemperature"]
+            x, sc = u.view(b, m, d), score.view(b, m, d)
+            diff = x.unsqueeze(2) - x.unsqueeze(1)                       # [b, i, j, d] = x_i - x_j
+            r2 = (diff ** 2).sum(-1)
+            h = (r2.detach().reshape(b, -1).mean(1) / 2) / (2 * math.log(m + 1.0))   # "forth"
+            gamma = (1.0 / (1e-8 + 2 * h)).view(b, 1, 1)
+            k = torch.exp(-gamma * r2)
+            k_grad = -2.0 * gamma.unsqueeze(-1) * diff * k.unsqueeze(-1)  # grad_{x_i} k(x_i, x_j)
+            direction = (k.matmul(sc) + k_grad.sum(1)) / m
+            term1 = (k_grad * sc.unsqueeze(1)).sum(-1).sum(2) / norm
+            term2 = -2 * gamma.view(b, 1) * ((k_grad.transpose(1, 2) * diff).sum(-1) - d * (k - eye)).sum(2) / norm
+            logp = logp - eps * (term1 + term2)
+            u = u + eps * direction.reshape(n, d)
+            if not differentiable:
+                u = u.detach().requires_grad_(True)
+                logp = logp.detach()
+        if not differentiable:
+            u = u.detach()
+        tanh_corr = (2 * (math.log(2.0) - u - torch.nn.functional.softplus(-2 * u))).sum(-1)
+        logp_total = logq0 + logp.reshape(n) - tanh_corr
+        return cfg["actionLimit"] * torch.tanh(u), logp_total
+
+    def q0(self, s, xi, differentiable):
+        m = self.cfg["particles"]
+        s_rep = s.repeat_interleave(m, 0)
+        if not self.with_actor:
+            sp = self.cfg["sigmaP0"]
+            a0 = sp * xi
+            var = sp if self.cfg["authorsLogQ0"] else sp * sp
+            logq0 = -0.5 * ACT * math.log(2 * math.pi * var) - (a0 ** 2).sum(-1) / (2 * var)
+            return s_rep, a0, logq0, self.cfg["stepsPhi"]
+        hid = self.trunk(s)
+        lo, hi = self.cfg["logStdRange"]
+        sigma = torch.clamp(torch.exp(torch.clamp(self.log_std(hid), lo, hi)), *self.cfg["sigmaRange"])
+        mu = self.mu(hid).repeat_interleave(m, 0)
+        sigma = sigma.repeat_interleave(m, 0)
+        a0 = mu + sigma * xi
+        logq0 = torch.distributions.Normal(mu, sigma).log_prob(a0).sum(-1)
+        return s_rep, a0, logq0, self.cfg["stepsPhiTheta"]
+
+    def sample(self, s, xi, differentiable):
+        s_rep, a0, logq0, steps = self.q0(s, xi, differentiable)
+        a, logp = self.svgd(s_rep, a0, logq0, steps, differentiable)
+        return s_rep, a, logp
+
+    def act(self, s, xi):
+        """One state's action, softmax over min Q of the final particles (beta = 1)."""
+        s_rep, a, _ = self.sample(s, xi, differentiable=False)
+        with torch.no_grad():
+            q = self.min_q(s_rep, a).view(-1)
+            idx = torch.multinomial(torch.softmax(q, 0), 1)
+        return a[idx]
+
+    def update(self, s, a, r, s2, d, xi_next, xi_cur):
+        cfg, m, b = self.cfg, self.cfg["particles"], s.shape[0]
+        out = {}
+        s2_rep, a2, logp2 = self.sample(s2, xi_next, differentiable=False)
+        with torch.no_grad():
+            x2 = torch.cat([s2_rep, a2.detach()], -1)
+            q_next = torch.min(self.q1_targ(x2), self.q2_targ(x2)).view(b, m).mean(1)
+            y = r + cfg["gamma"] * (1 - d) * (q_next - cfg["alphaCritic"] * logp2.detach().view(b, m).mean(1))
+        x = torch.cat([s, a], -1)
+        loss_q = ((self.q1(x).view(b) - y) ** 2).mean() + ((self.q2(x).view(b) - y) ** 2).mean()
+        grads = torch.autograd.grad(loss_q, self.q_params)
+        for p, g in zip(self.q_params, grads):
+            p.grad = g
+        self.q_opt.step()
+        self.q_opt.zero_grad()
+        out.update(critic_loss=float(loss_q.detach()), target=y, log_prob_next=logp2, critic_grads=grads)
+        if self.with_actor:
+            s_rep, a_cur, logp = self.sample(s, xi_cur, differentiable=True)
+            q = self.min_q(s_rep, a_cur).view(b, m).mean(1)
+            loss_pi = (cfg["alphaActor"] * logp.view(b, m).mean(1) - q).mean()
+            pg = torch.autograd.grad(loss_pi, self.pi_params)
+            for p, g in zip(self.pi_params, pg):
+                p.grad = g
+            self.pi_opt.step()
+            self.pi_opt.zero_grad()
+            out.update(actor_loss=float(loss_pi.detach()), log_prob_actor=logp, actor_grads=pg)
+        with torch.no_grad():
+            for net, targ in ((self.q1, self.q1_targ), (self.q2, self.q2_targ)):
+                for p, pt in zip(net.parameters(), targ.parameters()):
+                    pt.mul_(1 - cfg["tau"]).add_(cfg["tau"] * p)
+        return out
+
+    def all_params(self):
+        ps = [list(n.parameters()) for n in (self.q1, self.q2, self.q1_targ, self.q2_targ)]
+        flat_list = [p for group in ps for p in group]
+        if self.with_actor:
+            flat_list += self.pi_params
+        return flat_list
+
+
+def f32(t):
+    return [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]
+
+
+def case(preset, with_actor, dtype=torch.float32):
+    cfg = base_config(preset)
+    rng = Xoshiro256(77 if with_actor else 76)
+    agent = Agent(cfg, with_actor, rng, dtype)
+    s = draw(rng, 1.0, (BATCH, OBS), dtype)
+    a = draw(rng, 1.0, (BATCH, ACT), dtype)
+    r = draw(rng, 1.0, (BATCH,), dtype)
+    s2 = draw(rng, 1.0, (BATCH, OBS), dtype)
+    xi_next = draw(rng, 2.0, (BATCH * M, ACT), dtype)
+    xi_cur = draw(rng, 2.0, (BATCH * M, ACT), dtype)
+    d = torch.tensor(TERMINATED, dtype=dtype)
+    out = agent.update(s, a, r, s2, d, xi_next, xi_cur)
+    res = {
+        "agent": "s2ac-phi-theta" if with_actor else "s2ac-phi", "seed": 77 if with_actor else 76,
+        "config": cfg, "terminated": TERMINATED,
+        "critic_loss": out["critic_loss"], "target": f32(out["target"]), "log_prob_next": f32(out["log_prob_next"]),
+        "critic_grads": [f32(g) for g in out["critic_grads"]],
+        "params_after": [f32(p) for p in agent.all_params()],
+    }
+    if with_actor:
+        res.update(actor_loss=out["actor_loss"], log_prob_actor=f32(out["log_prob_actor"]),
+                   actor_grads=[f32(g) for g in out["actor_grads"]])
+    return res
+
+
+def fixtures():
+    got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
+    if got != PINNED:
+        sys.exit(f"torch_s2ac: need {PINNED}, found {got}")
+    torch.set_num_threads(1)
+    out = {"versions": got, "sizes": {"obs": OBS, "act": ACT, "batch": BATCH, "particles": M, "steps": L},
+           "cases": [case(p, w) for w in (False, True) for p in ("authors-code", "paper")]}
+    path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_s2ac.json")
+    with open(path, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
+def bench(threads, repeats):
+    """Hopper dimensions: obs 11, act 3, batch 100, m 10, authors-code preset sizes (critic 2x256,
+    actor 3x256); prints agent,svgd_steps,update_ms,action_ms (medians; CPU time with one
+    thread, wall time otherwise, as bench-agents)."""
+    global OBS, ACT
+    torch.set_num_threads(threads)
+    OBS, ACT = 11, 3
+    for with_actor in (False, True):
+        cfg = base_config("authors-code")
+        cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
+        rng = Xoshiro256(5)
+        agent = Agent(cfg, with_actor, rng, torch.float32)
+        b, m = 100, 10
+        s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
+        d = torch.zeros(b)
+        xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
+        clock = time.process_time if threads == 1 else time.perf_counter  # bench-agents' rule
+        ups, acts = [], []
+        for k in range(repeats + 2):
+            t0 = clock()
+            agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
+            t1 = clock()
+            agent.act(s[:1], xi(m))
+            t2 = clock()
+            if k >= 2:
+                ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+        steps = cfg["stepsPhiTheta"] if with_actor else cfg["stepsPhi"]
+        name = "s2ac-phi-theta" if with_actor else "s2ac-phi"
+        print(f"{name},{steps},{np.median(ups):.4f},{np.median(acts):.4f}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["fixtures", "bench"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=10)
+    args = ap.parse_args()
+    fixtures() if args.mode == "fixtures" else bench(args.threads, args.repeats)
