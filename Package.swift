@@ -43,6 +43,7 @@ let experiments: [Target] = [
     experiment("kernel-sweep", "KernelSweep"),
     experiment("env-replay", "EnvReplay"),
     experiment("bench-envs", "BenchEnvs"),
+    experiment("train", "Train"),
 ]
 
 let tests: [Target] = [
