@@ -118,7 +118,6 @@ struct Train: ParsableCommand {
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
             throw InputError("--resume: no checkpoint at \(checkpointPath)")
         }
-        let writer = try ResultWriter(path: out, kind: "train", config: config, seed: seed, force: force)
 
         let environment = try makeEnv(), evaluationEnv = try makeEnv()
         let tree = SeedTree(seed: UInt64(seed))
@@ -133,6 +132,8 @@ struct Train: ParsableCommand {
             try trainer.readCheckpoint(path: checkpointPath, configJSON: configJSON)
             FileHandle.standardError.write(Data("train: resumed at step \(trainer.step) from \(checkpointPath)\n".utf8))
         }
+        // Opened last, so a refused resume leaves no partial file behind; still before the run.
+        let writer = try ResultWriter(path: out, kind: "train", config: config, seed: seed, force: force)
         try trainer.run { t in
             if checkpointEvery > 0 && t.step % checkpointEvery == 0 {
                 try t.writeCheckpoint(path: checkpointPath, configJSON: configJSON)

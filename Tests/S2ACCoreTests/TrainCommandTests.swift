@@ -17,10 +17,21 @@ import S2ACCore
         #expect(try g.attribute("params_sha256")?.stringValue?.count == 64)
         #expect(try g.read("eval_returns", as: Double.self).shape == [4, 2])
         #expect(FileManager.default.fileExists(atPath: folder + "/sac.ckpt.h5"))
-        // A second run refuses to overwrite; --resume from the final checkpoint with --force
-        // reproduces the same parameters.
-        #expect(try runSuiteTool("train", ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", "200",
-                                           "--seed", "1", "--out", out, "--quiet"]).code == 2)
+        // A second run refuses to overwrite it.
+        let again = ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", "200", "--seed", "1",
+                     "--out", out, "--quiet", "--checkpoint-every", "100"]
+        #expect(try runSuiteTool("train", again).code == 2)
+        // Resuming from the last checkpoint (step 200) reproduces the run file's fingerprints;
+        // another configuration is refused.
+        let sha = try g.attribute("params_sha256")?.stringValue
+        let r2 = try runSuiteTool("train", again + ["--resume", "--force"])
+        #expect(r2.code == 0, "\(r2.err)")
+        let f2 = try HDF5File.open(at: out)
+        defer { f2.close() }
+        #expect(try f2.root.group("train").attribute("params_sha256")?.stringValue == sha)
+        var other = again + ["--resume", "--force"]
+        other[other.firstIndex(of: "1")!] = "2"
+        #expect(try runSuiteTool("train", other).code == 2)
     }
 
     @Test func badFlagsExitTwo() throws {

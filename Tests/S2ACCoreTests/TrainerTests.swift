@@ -17,12 +17,12 @@ import S2ACCore
         let t = makeTrainer(schedule: s)
         t.run()
         #expect(t.step == 40)
-        #expect(t.updates == 35)  // at steps 10, 15, ..., 40: 7 blocks of 5
+        #expect(t.updates == 30)  // after steps t = 10, 15, ..., 35 (0-based): 6 blocks of 5
         var p = s
         (p.startSteps, p.updateAfter, p.updateEvery) = (0, 1, 1)
         let u = makeTrainer(schedule: p)
         u.run()
-        #expect(u.updates == 40)
+        #expect(u.updates == 39)
         #expect(u.replay.count == 40)
     }
 

@@ -12,10 +12,10 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
     /// Steps with uniform-random actions before the policy acts (code main.py: 10000;
     /// paper: not stated, 0).
     public var startSteps: Int
-    /// No update before this many steps have been taken (code: 1000; paper: updates from the
-    /// start, i.e. once a minibatch can be drawn).
+    /// Updates run after the step of 0-based index t when t >= updateAfter and t is a multiple
+    /// of updateEvery (code: 1000; paper: updates from the start, here once a minibatch fits).
     public var updateAfter: Int
-    /// Every `updateEvery` steps, `updateEvery` updates (code: 50; paper Table 3: 1).
+    /// Every `updateEvery` steps, `updateEvery` updates (code: 50; paper Table 3: one per step).
     public var updateEvery: Int
     /// Evaluate every this many steps (paper section 5: 1000; 0 = never).
     public var evaluationEvery: Int
@@ -128,7 +128,9 @@ public final class Trainer {
             observation = env.reset(using: &envResetRNG)
             episodeStep = 0; episodeReturn = 0; episodeActions.removeAll(keepingCapacity: true)
         }
-        if step >= schedule.updateAfter && step % schedule.updateEvery == 0 && replay.count > 0 {
+        // `t` indexes the step just taken from 0, as the authors' loop does (core.py `forward`).
+        let t = step - 1
+        if t >= schedule.updateAfter && t % schedule.updateEvery == 0 {
             for _ in 0..<schedule.updateEvery {
                 replay.sample(into: &batch, using: &minibatchRNG)
                 lastMetrics = agent.update(batch: batch, using: &updateRNG)
