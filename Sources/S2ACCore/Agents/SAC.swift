@@ -4,8 +4,6 @@ import Foundation
 // (REFERENCE sections 3-5): a squashed Gaussian actor, twin Q critics with Polyak-averaged
 // targets, and separate critic and actor temperatures as the authors' code has them.
 
-extension Activation: Codable {}
-
 /// SAC's settings. `paper` follows Tables 3-4 of the paper, `authorsCode` the defaults of
 /// the authors' `STAC/main.py` (REFERENCE section 5).
 public struct SACConfig: Codable, Equatable, Sendable {
@@ -33,6 +31,7 @@ public struct SACConfig: Codable, Equatable, Sendable {
     public var replaySize: Int
     /// Clamp range of the actor's log standard deviation (code actor_sac.py: [-20, 2]).
     public var logStdMin: Double
+    /// Upper end of that clamp (code actor_sac.py / networks.py: 2).
     public var logStdMax: Double
 
     /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
