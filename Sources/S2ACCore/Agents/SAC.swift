@@ -29,9 +29,9 @@ public struct SACConfig: Codable, Equatable, Sendable {
     public var tau: Double
     /// Replay buffer capacity (paper Table 3 and code: 1e6).
     public var replaySize: Int
-    /// Clamp range of the actor's log standard deviation (code actor_sac.py: [-20, 2]).
+    /// Lower end of the clamp of the actor's log sigma (code networks.py MLPSquashedGaussian; REFERENCE 3: -20).
     public var logStdMin: Double
-    /// Upper end of that clamp (code actor_sac.py / networks.py: 2).
+    /// Upper end of that clamp (REFERENCE section 3: 2).
     public var logStdMax: Double
 
     /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
