@@ -44,6 +44,7 @@ let experiments: [Target] = [
     experiment("env-replay", "EnvReplay"),
     experiment("bench-envs", "BenchEnvs"),
     experiment("bench-agents", "BenchAgents"),
+    experiment("train", "Train"),
 ]
 
 let tests: [Target] = [

@@ -78,7 +78,7 @@ public final class Linear<T: TensorScalar>: Module {
     }
 }
 
-public enum Activation: String, Sendable, CaseIterable {
+public enum Activation: String, Sendable, CaseIterable, Codable {
     case relu, elu, tanh, identity
 
     public func callAsFunction<T>(_ x: Tensor<T>) -> Tensor<T> {

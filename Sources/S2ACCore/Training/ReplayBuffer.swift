@@ -127,6 +127,18 @@ public struct ReplayBuffer {
         }
     }
 
+    /// SHA-256 over the filled rows of every field, the ring position and the count: equal
+    /// digests mean equal contents (for the checkpoint determinism test and run files).
+    public var contentsSHA256: String {
+        var bytes: [UInt8] = []
+        func add(_ xs: ArraySlice<Float>) { for x in xs { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } } }
+        for n in [count, position] { withUnsafeBytes(of: UInt64(n).littleEndian) { bytes.append(contentsOf: $0) } }
+        add(observations.prefix(count * observationDim)); add(actions.prefix(count * actionDim))
+        add(rewards.prefix(count)); add(nextObservations.prefix(count * observationDim))
+        bytes.append(contentsOf: terminated.prefix(count)); bytes.append(contentsOf: truncated.prefix(count))
+        return sha256Hex(bytes)
+    }
+
     // MARK: checkpoints
 
     /// Writes the filled rows and the ring position to `group`.

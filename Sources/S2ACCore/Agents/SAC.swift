@@ -1,0 +1,282 @@
+import Foundation
+
+// Soft Actor-Critic at a fixed temperature (Haarnoja et al. 2018), the paper's main baseline
+// (REFERENCE sections 3-5): a squashed Gaussian actor, twin Q critics with Polyak-averaged
+// targets, and separate critic and actor temperatures as the authors' code has them.
+
+/// SAC's settings. `paper` follows Tables 3-4 of the paper, `authorsCode` the defaults of
+/// the authors' `STAC/main.py` (REFERENCE section 5).
+public struct SACConfig: Codable, Equatable, Sendable {
+    /// Hidden widths of each Q network (paper Table 3: 2 x 256; code: 2 x 256).
+    public var criticHidden: [Int]
+    /// Hidden widths of the actor trunk (paper Table 3: 2 x 256; code main.py: 3 x 256).
+    public var actorHidden: [Int]
+    /// Hidden activation (paper Table 3 and code: ReLU for SAC).
+    public var activation: Activation
+    /// Adam learning rate of the critics (paper Table 3: 3e-4; code: 1e-3).
+    public var criticLearningRate: Double
+    /// Adam learning rate of the actor (paper Table 3: 3e-4; code: 1e-3).
+    public var actorLearningRate: Double
+    /// Minibatch size (paper Table 3 and code: 100).
+    public var batchSize: Int
+    /// Discount (paper Tables 3-4: 0.99 MuJoCo, 0.8 multigoal; code: 0.99).
+    public var gamma: Double
+    /// Temperature in the critic target, alpha_c (paper Table 3: 1.0 MuJoCo, 0.2 Ant; code: 0.2).
+    public var alphaCritic: Double
+    /// Temperature in the actor loss, alpha_a (same values as alpha_c in paper and code).
+    public var alphaActor: Double
+    /// Polyak rate of the target critics (paper Table 3: tau 0.005; code: polyak 0.995).
+    public var tau: Double
+    /// Replay buffer capacity (paper Table 3 and code: 1e6).
+    public var replaySize: Int
+    /// Lower end of the clamp of the actor's log sigma (code networks.py MLPSquashedGaussian; REFERENCE 3: -20).
+    public var logStdMin: Double
+    /// Upper end of that clamp (REFERENCE section 3: 2).
+    public var logStdMax: Double
+
+    /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
+    /// The paper states no SAC alpha for multigoal; 1.0, its MuJoCo value, is used.
+    public static func paper(envID: String) -> SACConfig {
+        let multigoal = envID.hasPrefix("Multigoal")
+        let alpha = envID.hasPrefix("Ant") ? 0.2 : 1.0
+        return SACConfig(criticHidden: [256, 256], actorHidden: [256, 256], activation: .relu,
+                         criticLearningRate: 3e-4, actorLearningRate: 3e-4, batchSize: 100,
+                         gamma: multigoal ? 0.8 : 0.99, alphaCritic: alpha, alphaActor: alpha, tau: 0.005,
+                         replaySize: 1_000_000, logStdMin: -20, logStdMax: 2)
+    }
+
+    /// The authors' `main.py` defaults (the same for every environment).
+    public static var authorsCode: SACConfig {
+        SACConfig(criticHidden: [256, 256], actorHidden: [256, 256, 256], activation: .relu,
+                  criticLearningRate: 1e-3, actorLearningRate: 1e-3, batchSize: 100, gamma: 0.99,
+                  alphaCritic: 0.2, alphaActor: 0.2, tau: 0.005, replaySize: 1_000_000, logStdMin: -20, logStdMax: 2)
+    }
+
+    /// Small networks for smoke tests that finish in seconds (not a result of the paper).
+    public static func smoke(envID: String) -> SACConfig {
+        var c = paper(envID: envID)
+        c.criticHidden = [32, 32]; c.actorHidden = [32, 32]; c.batchSize = 32; c.replaySize = 10_000
+        return c
+    }
+}
+
+/// The squashed Gaussian policy: an MLP trunk, then linear heads for mu and log sigma.
+/// `a = actLimit * tanh(u)`, `u = mu + sigma * xi`, `xi ~ N(0, I)`.
+public final class SquashedGaussianActor: Module {
+    public let trunk: MLP<Float>
+    public let mu: Linear<Float>
+    public let logStd: Linear<Float>
+    public let actionLimit: Float
+    let logStdRange: (Float, Float)
+
+    init(observations: Int, actions: Int, hidden: [Int], activation: Activation, actionLimit: Float,
+         logStdRange: (Float, Float), using rng: inout Xoshiro256) {
+        precondition(!hidden.isEmpty, "the actor needs at least one hidden layer")
+        trunk = MLP(inputs: observations, hidden: Array(hidden.dropLast()), outputs: hidden.last!,
+                    activation: activation, outputActivation: activation, using: &rng)
+        mu = Linear(hidden.last!, actions, using: &rng)
+        logStd = Linear(hidden.last!, actions, using: &rng)
+        self.actionLimit = actionLimit
+        self.logStdRange = logStdRange
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor<Float>)] {
+        trunk.namedParameters.map { ("trunk.\($0.name)", $0.tensor) }
+            + mu.namedParameters.map { ("mu.\($0.name)", $0.tensor) }
+            + logStd.namedParameters.map { ("log_std.\($0.name)", $0.tensor) }
+    }
+
+    /// The reparameterised action for standard-normal `noise` ([batch, actions]) and its
+    /// log-density, with the tanh correction `- sum_d 2 (log 2 - u - softplus(-2u))`
+    /// (REFERENCE section 3). The Gaussian term uses xi directly: (u - mu) / sigma = xi.
+    public func sample(_ observations: Tensor<Float>, noise: Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>) {
+        let h = trunk(observations)
+        let m = mu(h)
+        let ls = logStd(h).clamped(min: logStdRange.0, max: logStdRange.1)
+        let u = m + ls.exp() * noise
+        let halfLog2Pi = Float(0.5 * Foundation.log(2 * Double.pi))
+        let gaussian = (noise.square() * Float(-0.5) - ls - halfLog2Pi).sum(axis: 1)
+        let correction = ((Float(Foundation.log(2.0)) - u - (u * Float(-2)).softplus()) * Float(2)).sum(axis: 1)
+        return (u.tanh() * actionLimit, gaussian - correction)
+    }
+
+    /// `actLimit * tanh(mu)`: the deterministic action.
+    public func meanAction(_ observations: Tensor<Float>) -> Tensor<Float> {
+        mu(trunk(observations)).tanh() * actionLimit
+    }
+}
+
+/// The losses and gradients of one SAC update, for conformance tests and logs.
+public struct SACLosses {
+    public var criticLoss: Float
+    public var actorLoss: Float
+    /// Gradients of the critic loss (q1 then q2 parameters) and of the actor loss (actor parameters).
+    public var criticGradients: [Tensor<Float>]
+    public var actorGradients: [Tensor<Float>]
+    /// Mean log-density of the actions in the actor loss (minus an entropy estimate).
+    public var meanLogProb: Float
+}
+
+public final class SAC: Agent {
+    public let name = "sac"
+    public let config: SACConfig
+    public let observationDimension: Int
+    public let actionDimension: Int
+    public let actor: SquashedGaussianActor
+    public let q1: MLP<Float>, q2: MLP<Float>
+    public let q1Target: MLP<Float>, q2Target: MLP<Float>
+    public let criticOptimizer: Adam<Float>
+    public let actorOptimizer: Adam<Float>
+    private var noiseBuffer: [Float] = []
+
+    /// Networks initialised from `rng` (by convention `SeedTree.stream(.networkInit)`) in the
+    /// order actor, q1, q2, as PyTorch's defaults; targets start as copies of the critics.
+    public init(observationDimension: Int, actionDimension: Int, actionLimit: Float, config: SACConfig,
+                using rng: inout Xoshiro256) {
+        self.config = config
+        self.observationDimension = observationDimension
+        self.actionDimension = actionDimension
+        actor = SquashedGaussianActor(observations: observationDimension, actions: actionDimension,
+                                      hidden: config.actorHidden, activation: config.activation, actionLimit: actionLimit,
+                                      logStdRange: (Float(config.logStdMin), Float(config.logStdMax)), using: &rng)
+        func critic(_ rng: inout Xoshiro256) -> MLP<Float> {
+            MLP(inputs: observationDimension + actionDimension, hidden: config.criticHidden, outputs: 1,
+                activation: config.activation, using: &rng)
+        }
+        q1 = critic(&rng); q2 = critic(&rng)
+        q1Target = critic(&rng); q2Target = critic(&rng)
+        q1Target.copyParameters(from: q1); q2Target.copyParameters(from: q2)
+        criticOptimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: config.criticLearningRate)
+        actorOptimizer = Adam(parameters: actor.parameters, learningRate: config.actorLearningRate)
+    }
+
+    // MARK: acting
+
+    public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
+        withNoGrad {
+            switch selection {
+            case .mean, .max:
+                return actor.meanAction(observations)
+            case .sample, .random, .softmax:
+                return actor.sample(observations, noise: gaussianNoise(rows: observations.shape[0], using: &rng)).action
+            case .amortized:
+                preconditionFailure("SAC has no amortized sampler")
+            }
+        }
+    }
+
+    private func gaussianNoise(rows: Int, using rng: inout Xoshiro256) -> Tensor<Float> {
+        let n = rows * actionDimension
+        if noiseBuffer.count != n { noiseBuffer = [Float](repeating: 0, count: n) }
+        noiseBuffer.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+        return Tensor(noiseBuffer, shape: [rows, actionDimension])
+    }
+
+    // MARK: learning
+
+    /// One update with the critics' next-state noise and the actor's noise drawn from `rng`
+    /// (in that order, [batch, actions] each).
+    public func update(batch: ReplayBatch, using rng: inout Xoshiro256) -> UpdateMetrics {
+        let nextNoise = gaussianNoise(rows: batch.batchSize, using: &rng)
+        let noise = gaussianNoise(rows: batch.batchSize, using: &rng)
+        let l = update(batch: batch, nextNoise: nextNoise, noise: noise)
+        return UpdateMetrics(criticLoss: Double(l.criticLoss), actorLoss: Double(l.actorLoss),
+                             extra: ["log_prob": Double(l.meanLogProb)])
+    }
+
+    /// The full update with given noise: critic Adam step, actor Adam step, Polyak averaging.
+    @discardableResult
+    public func update(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
+        var l = criticLosses(batch: batch, nextNoise: nextNoise)
+        for (p, g) in zip(criticOptimizer.parameters, l.criticGradients) { p.grad = g }
+        criticOptimizer.step()
+        let a = actorLoss(batch: batch, noise: noise)
+        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        for (p, g) in zip(actorOptimizer.parameters, l.actorGradients) { p.grad = g }
+        actorOptimizer.step()
+        polyakUpdate(target: q1Target, source: q1, tau: config.tau)
+        polyakUpdate(target: q2Target, source: q2, tau: config.tau)
+        return l
+    }
+
+    /// Both losses and their gradients on the current parameters, without any step (the
+    /// actor loss here uses the critics before their update, unlike `update`).
+    public func losses(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
+        var l = criticLosses(batch: batch, nextNoise: nextNoise)
+        let a = actorLoss(batch: batch, noise: noise)
+        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        return l
+    }
+
+    /// Critic loss `sum_i mean (Q_i(s,a) - y)^2` with the detached target
+    /// `y = r + gamma (1 - terminated) (min Q'(s',a') - alpha_c log pi(a'|s'))`, a' ~ pi(.|s').
+    /// Truncated transitions bootstrap (REFERENCE section 4).
+    func criticLosses(batch: ReplayBatch, nextNoise: Tensor<Float>) -> SACLosses {
+        let b = batch.batchSize
+        let s = Tensor(batch.observations, shape: [b, observationDimension])
+        let a = Tensor(batch.actions, shape: [b, actionDimension])
+        let target: Tensor<Float> = withNoGrad {
+            let next = Tensor(batch.nextObservations, shape: [b, observationDimension])
+            let (a2, logp2) = actor.sample(next, noise: nextNoise)
+            let qNext = q1Target(next, a2).minimum(q2Target(next, a2)).reshaped([b])
+            let soft = qNext - logp2 * Float(config.alphaCritic)
+            let r = Tensor(batch.rewards, shape: [b]), done = Tensor(batch.terminated, shape: [b])
+            return r + (1 - done) * soft * Float(config.gamma)
+        }
+        let loss1 = (q1(s, a).reshaped([b]) - target).square().mean()
+        let loss2 = (q2(s, a).reshaped([b]) - target).square().mean()
+        let loss = loss1 + loss2
+        let grads = grad(of: loss, wrt: criticOptimizer.parameters)
+        return SACLosses(criticLoss: loss.item, actorLoss: .nan, criticGradients: grads, actorGradients: [], meanLogProb: .nan)
+    }
+
+    /// Actor loss `mean(alpha_a log pi(a|s) - min Q(s,a))`, a reparameterised; the gradient
+    /// is taken with respect to the actor's parameters only, so the critics do not move.
+    func actorLoss(batch: ReplayBatch, noise: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float) {
+        let b = batch.batchSize
+        let s = Tensor(batch.observations, shape: [b, observationDimension])
+        let (a, logp) = actor.sample(s, noise: noise)
+        let q = q1(s, a).minimum(q2(s, a)).reshaped([b])
+        let loss = (logp * Float(config.alphaActor) - q).mean()
+        let grads = grad(of: loss, wrt: actorOptimizer.parameters)
+        return (loss.item, grads, logp.detached().mean().item)
+    }
+
+    // MARK: state
+
+    public var parameterTensors: [(name: String, tensor: Tensor<Float>)] {
+        func prefixed<M: Module>(_ p: String, _ m: M) -> [(name: String, tensor: Tensor<Float>)] where M.Scalar == Float {
+            m.namedParameters.map { ("\(p).\($0.name)", $0.tensor) }
+        }
+        return prefixed("actor", actor) + prefixed("q1", q1) + prefixed("q2", q2)
+            + prefixed("q1_target", q1Target) + prefixed("q2_target", q2Target)
+    }
+
+    public func save(to group: HDF5Group) throws {
+        try group.setAttribute("agent", name)
+        try group.setAttribute("config_json", canonicalJSON(config))
+        try actor.saveParameters(to: group.createGroup("actor"))
+        try q1.saveParameters(to: group.createGroup("q1"))
+        try q2.saveParameters(to: group.createGroup("q2"))
+        try q1Target.saveParameters(to: group.createGroup("q1_target"))
+        try q2Target.saveParameters(to: group.createGroup("q2_target"))
+        try criticOptimizer.save(to: group.createGroup("critic_adam"))
+        try actorOptimizer.save(to: group.createGroup("actor_adam"))
+    }
+
+    public func load(from group: HDF5Group) throws {
+        guard try group.attribute("agent")?.stringValue == name else {
+            throw InputError("\(group.file.path):\(group.path): not a saved \(name) agent")
+        }
+        for sub in ["actor", "q1", "q2", "q1_target", "q2_target", "critic_adam", "actor_adam"] where group.kind(of: sub) != .group {
+            throw InputError("\(group.file.path):\(group.path): no '\(sub)' in the saved agent")
+        }
+        try actor.loadParameters(from: group.group("actor"))
+        try q1.loadParameters(from: group.group("q1"))
+        try q2.loadParameters(from: group.group("q2"))
+        try q1Target.loadParameters(from: group.group("q1_target"))
+        try q2Target.loadParameters(from: group.group("q2_target"))
+        try criticOptimizer.load(from: group.group("critic_adam"))
+        try actorOptimizer.load(from: group.group("actor_adam"))
+    }
+}

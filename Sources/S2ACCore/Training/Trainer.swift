@@ -1,0 +1,287 @@
+import Foundation
+
+/// When to act at random, when to update and how often to evaluate (REFERENCE section 5).
+/// One loop covers both schedules: the paper's is `updateEvery = 1` from the first step, the
+/// authors' code collects `startSteps` uniform-random steps, then from step `updateAfter` on
+/// runs `updateEvery` updates every `updateEvery` steps.
+public struct TrainingSchedule: Codable, Equatable, Sendable {
+    /// "paper" or "authors-code" (or "smoke"): which reading this schedule follows.
+    public var name: String
+    /// Environment steps of the whole run.
+    public var totalSteps: Int
+    /// Steps with uniform-random actions before the policy acts (code main.py: 10000;
+    /// paper: not stated, 0).
+    public var startSteps: Int
+    /// Updates run after the step of 0-based index t when t >= updateAfter and t is a multiple
+    /// of updateEvery (code: 1000; paper: updates from the start, here once a minibatch fits).
+    public var updateAfter: Int
+    /// Every `updateEvery` steps, `updateEvery` updates (code: 50; paper Table 3: one per step).
+    public var updateEvery: Int
+    /// Evaluate every this many steps (paper section 5: 1000; 0 = never).
+    public var evaluationEvery: Int
+    /// Test episodes per evaluation point (code main.py num_test_episodes: 10).
+    public var evaluationEpisodes: Int
+    /// How the agent acts in test episodes (SAC: `mean`; S2AC: `softmax`, REFERENCE section 3).
+    public var evaluationSelection: ActionSelection
+    /// How the agent acts while training (SAC: `sample`; S2AC: `random`).
+    public var trainingSelection: ActionSelection
+
+    public static func paper(steps: Int, batchSize: Int) -> TrainingSchedule {
+        TrainingSchedule(name: "paper", totalSteps: steps, startSteps: 0, updateAfter: batchSize, updateEvery: 1,
+                         evaluationEvery: 1000, evaluationEpisodes: 10, evaluationSelection: .mean, trainingSelection: .sample)
+    }
+
+    public static func authorsCode(steps: Int) -> TrainingSchedule {
+        TrainingSchedule(name: "authors-code", totalSteps: steps, startSteps: 10_000, updateAfter: 1000, updateEvery: 50,
+                         evaluationEvery: 1000, evaluationEpisodes: 10, evaluationSelection: .mean, trainingSelection: .sample)
+    }
+
+    /// A few hundred steps, for tests and smoke runs.
+    public static func smoke(steps: Int) -> TrainingSchedule {
+        TrainingSchedule(name: "smoke", totalSteps: steps, startSteps: 50, updateAfter: 50, updateEvery: 1,
+                         evaluationEvery: max(steps / 4, 1), evaluationEpisodes: 2, evaluationSelection: .mean,
+                         trainingSelection: .sample)
+    }
+}
+
+/// The training loop: acts, stores transitions (terminated and truncated apart), updates the
+/// agent on the schedule, evaluates, and saves/restores its whole state for bit-exact resumes.
+public final class Trainer {
+    public let agent: any Agent
+    public let env: any Env
+    public let evaluationEnv: any Env
+    public let schedule: TrainingSchedule
+    public private(set) var replay: ReplayBuffer
+    private var batch: ReplayBatch
+
+    // Named streams of the seed tree; all of them are saved in checkpoints.
+    private var envResetRNG, explorationRNG, minibatchRNG, updateRNG, evaluationRNG: Xoshiro256
+    /// The reset stream as it was before the current episode's reset: with the episode's
+    /// actions it rebuilds the environment's state on resume.
+    private var episodeStartRNG: Xoshiro256
+
+    public private(set) var step = 0
+    public private(set) var updates = 0
+    public private(set) var observation: [Double] = []
+    public private(set) var episodeStep = 0
+    private var episodeReturn = 0.0
+    private var episodeActions: [Float] = []
+    /// (step at which the episode ended, undiscounted return) of every training episode.
+    public private(set) var episodeReturns: [(step: Int, value: Double)] = []
+    /// Evaluation points: step and the return of each test episode.
+    public private(set) var evaluations: [(step: Int, returns: [Double])] = []
+    public private(set) var lastMetrics: UpdateMetrics?
+
+    /// Progress to standard error at most once a second, when set.
+    public var showsProgress = false
+    private var lastProgress = Date.distantPast, progressStart = Date(), progressStartStep = 0
+
+    public init(agent: any Agent, env: any Env, evaluationEnv: any Env, schedule: TrainingSchedule,
+                replayCapacity: Int, batchSize: Int, seed: SeedTree) {
+        precondition(env.observationDimension == agent.observationDimension && env.actionDimension == agent.actionDimension,
+                     "agent and environment dimensions differ")
+        self.agent = agent; self.env = env; self.evaluationEnv = evaluationEnv; self.schedule = schedule
+        replay = ReplayBuffer(capacity: replayCapacity, observationDim: env.observationDimension, actionDim: env.actionDimension)
+        batch = ReplayBatch(batchSize: batchSize, observationDim: env.observationDimension, actionDim: env.actionDimension)
+        envResetRNG = seed.stream(.envReset); explorationRNG = seed.stream(.exploration)
+        minibatchRNG = seed.stream(.minibatch); updateRNG = seed.stream(named: "agent-update")
+        evaluationRNG = seed.stream(.evaluation)
+        episodeStartRNG = envResetRNG
+        observation = env.reset(using: &envResetRNG)
+    }
+
+    /// Runs until `schedule.totalSteps` (or `until`), calling `afterStep` after every step
+    /// (for checkpoints).
+    public func run(until last: Int? = nil, afterStep: ((Trainer) throws -> Void)? = nil) rethrows {
+        let end = min(last ?? schedule.totalSteps, schedule.totalSteps)
+        progressStart = Date(); progressStartStep = step
+        while step < end {
+            trainStep()
+            try afterStep?(self)
+            if showsProgress { reportProgress(end: end) }
+        }
+    }
+
+    /// One environment step, then the updates and the evaluation the schedule asks for.
+    public func trainStep() {
+        let action: [Float]
+        if step < schedule.startSteps {
+            action = (0..<env.actionDimension).map { d in
+                let lo = Double(env.actionLow[d]), hi = Double(env.actionHigh[d])
+                return Float(lo + (hi - lo) * explorationRNG.nextUniform())
+            }
+        } else {
+            let obs = Tensor(observation.map { Float($0) }, shape: [1, env.observationDimension])
+            action = agent.act(observations: obs, selection: schedule.trainingSelection, using: &explorationRNG).scalars
+        }
+        let r = env.step(action)
+        replay.add(observation: observation.map { Float($0) }, action: action, reward: Float(r.reward),
+                   nextObservation: r.observation.map { Float($0) }, terminated: r.terminated, truncated: r.truncated)
+        step += 1
+        episodeStep += 1
+        episodeReturn += r.reward
+        episodeActions.append(contentsOf: action)
+        observation = r.observation
+        if r.terminated || r.truncated {
+            episodeReturns.append((step, episodeReturn))
+            episodeStartRNG = envResetRNG
+            observation = env.reset(using: &envResetRNG)
+            episodeStep = 0; episodeReturn = 0; episodeActions.removeAll(keepingCapacity: true)
+        }
+        // `t` indexes the step just taken from 0, as the authors' loop does (core.py `forward`).
+        let t = step - 1
+        if t >= schedule.updateAfter && t % schedule.updateEvery == 0 {
+            for _ in 0..<schedule.updateEvery {
+                replay.sample(into: &batch, using: &minibatchRNG)
+                lastMetrics = agent.update(batch: batch, using: &updateRNG)
+                updates += 1
+            }
+        }
+        if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
+            evaluations.append((step, evaluate()))
+        }
+    }
+
+    /// Undiscounted returns of `schedule.evaluationEpisodes` test episodes on the evaluation
+    /// environment, acting by `schedule.evaluationSelection` with the evaluation stream.
+    public func evaluate() -> [Double] {
+        (0..<schedule.evaluationEpisodes).map { _ in
+            var obs = evaluationEnv.reset(using: &evaluationRNG)
+            var total = 0.0
+            while true {
+                let x = Tensor(obs.map { Float($0) }, shape: [1, evaluationEnv.observationDimension])
+                let a = agent.act(observations: x, selection: schedule.evaluationSelection, using: &evaluationRNG).scalars
+                let r = evaluationEnv.step(a)
+                total += r.reward
+                obs = r.observation
+                if r.terminated || r.truncated { return total }
+            }
+        }
+    }
+
+    private func reportProgress(end: Int) {
+        let now = Date()
+        guard now.timeIntervalSince(lastProgress) >= 1 || step == end else { return }
+        lastProgress = now
+        let elapsed = now.timeIntervalSince(progressStart)
+        let rate = elapsed > 0 ? Double(step - progressStartStep) / elapsed : 0
+        let left = rate > 0 ? Double(end - step) / rate : 0
+        var line = "\(agent.name) \(env.id): step \(step)/\(end) (\(100 * step / max(end, 1))%), "
+            + String(format: "%.0f steps/s, %.0f s left", rate, left)
+        if let e = evaluations.last { line += String(format: ", eval return %.2f at %d", e.returns.reduce(0, +) / Double(max(e.returns.count, 1)), e.step) }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    // MARK: results
+
+    /// Writes evaluation returns per point, training episode returns and the fingerprints.
+    public func writeResults(to group: HDF5Group) throws {
+        let episodes = schedule.evaluationEpisodes
+        try group.write("eval_steps", evaluations.map(\.step))
+        try group.write("eval_returns", evaluations.flatMap(\.returns), shape: [evaluations.count, episodes])
+        try group.write("episode_end_steps", episodeReturns.map(\.step))
+        try group.write("episode_returns", episodeReturns.map(\.value))
+        try group.setAttribute("steps", .int(step))
+        try group.setAttribute("updates", .int(updates))
+        try group.setAttribute("params_sha256", agent.parametersSHA256)
+        try group.setAttribute("replay_sha256", replay.contentsSHA256)
+        try group.setAttribute("schedule", schedule.name)
+    }
+
+    // MARK: checkpoints
+
+    /// Everything a resumed run needs to continue bit for bit: the agent, the replay buffer,
+    /// every generator, counters, the episode in progress and the history so far.
+    public func saveCheckpoint(to group: HDF5Group, configJSON: String) throws {
+        try group.setAttribute("config_json", configJSON)
+        try agent.save(to: group.createGroup("agent"))
+        try replay.save(to: group.createGroup("replay"))
+        let rngs = try group.createGroup("rngs")
+        for (name, g) in rngStates { try rngs.write(name, g.state) }
+        try group.setAttribute("step", .int(step))
+        try group.setAttribute("updates", .int(updates))
+        try group.setAttribute("episode_step", .int(episodeStep))
+        try group.write("episode_return", [episodeReturn])
+        try group.write("observation", observation)
+        try group.write("episode_actions", episodeActions)
+        try group.write("episode_end_steps", episodeReturns.map(\.step))
+        try group.write("episode_returns", episodeReturns.map(\.value))
+        try group.write("eval_steps", evaluations.map(\.step))
+        try group.write("eval_returns", evaluations.flatMap(\.returns))
+    }
+
+    private var rngStates: [(String, Xoshiro256)] {
+        [("env_reset", envResetRNG), ("exploration", explorationRNG), ("minibatch", minibatchRNG),
+         ("agent_update", updateRNG), ("evaluation", evaluationRNG), ("episode_start", episodeStartRNG)]
+    }
+
+    /// Restores a checkpoint written for the same configuration, rebuilding the environment's
+    /// state by resetting it from the saved stream and replaying the episode's actions.
+    public func loadCheckpoint(from group: HDF5Group, configJSON: String) throws {
+        let where_ = "\(group.file.path):\(group.path)"
+        guard let saved = try group.attribute("config_json")?.stringValue, let n = try group.attribute("step")?.intValue,
+              let u = try group.attribute("updates")?.intValue, let epStep = try group.attribute("episode_step")?.intValue else {
+            throw InputError("\(where_): not a training checkpoint")
+        }
+        guard saved == configJSON else {
+            throw InputError("\(where_): the checkpoint was written with another configuration (\(saved))")
+        }
+        try agent.load(from: group.group("agent"))
+        try replay.load(from: group.group("replay"))
+        let rngs = try group.group("rngs")
+        var states: [String: Xoshiro256] = [:]
+        for (name, _) in rngStates {
+            do { states[name] = try Xoshiro256(state: rngs.read(name, as: UInt64.self).values) } catch {
+                throw InputError("\(where_): generator state '\(name)' unreadable: \(error)")
+            }
+        }
+        envResetRNG = states["env_reset"]!; explorationRNG = states["exploration"]!; minibatchRNG = states["minibatch"]!
+        updateRNG = states["agent_update"]!; evaluationRNG = states["evaluation"]!; episodeStartRNG = states["episode_start"]!
+        step = n; updates = u; episodeStep = epStep
+        episodeReturn = try group.read("episode_return", as: Double.self).values.first ?? 0
+        observation = try group.read("observation", as: Double.self).values
+        episodeActions = try group.read("episode_actions", as: Float.self).values
+        let ends = try group.read("episode_end_steps", as: Int.self).values
+        episodeReturns = zip(ends, try group.read("episode_returns", as: Double.self).values).map { ($0, $1) }
+        let evalSteps = try group.read("eval_steps", as: Int.self).values
+        let evalReturns = try group.read("eval_returns", as: Double.self).values
+        let k = schedule.evaluationEpisodes
+        guard evalReturns.count == evalSteps.count * k, episodeActions.count == epStep * env.actionDimension else {
+            throw InputError("\(where_): inconsistent checkpoint")
+        }
+        evaluations = evalSteps.enumerated().map { i, s in (s, Array(evalReturns[(i * k)..<((i + 1) * k)])) }
+        // Rebuild the environment: the same reset, then the episode's actions.
+        var g = episodeStartRNG
+        var obs = env.reset(using: &g)
+        for t in 0..<epStep {
+            obs = env.step(Array(episodeActions[(t * env.actionDimension)..<((t + 1) * env.actionDimension)])).observation
+        }
+        guard obs == observation else {
+            throw InputError("\(where_): replaying the saved episode does not reproduce the saved observation")
+        }
+    }
+
+    /// Writes a checkpoint file atomically (temporary name, then rename).
+    public func writeCheckpoint(path: String, configJSON: String) throws {
+        let temporary = path + ".partial-\(getpid())"
+        let file = try HDF5File.create(at: temporary)
+        do {
+            try saveCheckpoint(to: file.root, configJSON: configJSON)
+            try file.flush()
+            file.close()
+        } catch {
+            file.close(); unlink(temporary); throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            throw InputError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Restores from a checkpoint file written by `writeCheckpoint`.
+    public func readCheckpoint(path: String, configJSON: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw InputError("no checkpoint at \(path)") }
+        let file = try HDF5File.open(at: path)
+        defer { file.close() }
+        try loadCheckpoint(from: file.root, configJSON: configJSON)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import S2ACCore
+
+/// The values written by scripts/reference/torch_agents.py (PyTorch 2.15.0, float32).
+struct AgentFixture: Decodable {
+    struct SACCase: Decodable {
+        struct Config: Decodable {
+            let seed: UInt64
+            let batch, obs, act: Int
+            let act_limit: Double
+            let critic_hidden, actor_hidden: [Int]
+            let lr_critic, lr_actor, gamma, alpha_critic, alpha_actor, tau, log_std_bias_bound: Double
+        }
+        let config: Config
+        let terminated, truncated, next_noise, noise: [Double]
+        let critic_loss, actor_loss, actor_loss_after_critic_step: Double
+        let critic_grads, actor_grads, params_after_update: [String: [Double]]
+    }
+    struct Agents: Decodable { let sac: SACCase }
+    let agents: Agents
+
+    static func load() throws -> AgentFixture {
+        let url = try #require(Bundle.module.url(forResource: "torch_agents", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(AgentFixture.self, from: Data(contentsOf: url))
+    }
+}
+
+@Suite struct TorchAgentTests {
+    /// Draws weights and batch as the script does: value = bound (2u - 1) in double, to Float.
+    struct Drawer {
+        var rng: Xoshiro256
+        mutating func values(_ bound: Double, _ n: Int) -> [Float] {
+            (0..<n).map { _ in Float(bound * (2 * rng.nextUniform() - 1)) }
+        }
+        mutating func fill(_ l: Linear<Float>, biasBound: Double? = nil) {
+            let bound = 1 / Double(l.inputs).squareRoot()
+            l.weight.assign(Tensor(values(bound, l.weight.count), shape: l.weight.shape))
+            l.bias!.assign(Tensor(values(biasBound ?? bound, l.outputs), shape: [l.outputs]))
+        }
+    }
+
+    /// The fixture's SAC agent and batch.
+    func sacFromFixture(_ f: AgentFixture.SACCase) -> (SAC, ReplayBatch) {
+        let c = f.config
+        var config = SACConfig.paper(envID: "Hopper-v4")
+        config.criticHidden = c.critic_hidden; config.actorHidden = c.actor_hidden
+        config.criticLearningRate = c.lr_critic; config.actorLearningRate = c.lr_actor
+        config.batchSize = c.batch; config.gamma = c.gamma
+        config.alphaCritic = c.alpha_critic; config.alphaActor = c.alpha_actor; config.tau = c.tau
+        var init_ = Xoshiro256(seed: 1)
+        let sac = SAC(observationDimension: c.obs, actionDimension: c.act, actionLimit: Float(c.act_limit),
+                      config: config, using: &init_)
+        var d = Drawer(rng: Xoshiro256(seed: c.seed))
+        for l in sac.actor.trunk.layers { d.fill(l) }
+        d.fill(sac.actor.mu)
+        d.fill(sac.actor.logStd, biasBound: c.log_std_bias_bound)
+        for q in [sac.q1, sac.q2, sac.q1Target, sac.q2Target] { for l in q.layers { d.fill(l) } }
+        var batch = ReplayBatch(batchSize: c.batch, observationDim: c.obs, actionDim: c.act)
+        batch.observations = d.values(1, c.batch * c.obs)
+        batch.actions = d.values(0.9 * c.act_limit, c.batch * c.act)
+        batch.rewards = d.values(1, c.batch)
+        batch.nextObservations = d.values(1, c.batch * c.obs)
+        batch.terminated = f.terminated.map { Float($0) }
+        batch.truncated = f.truncated.map { Float($0) }
+        return (sac, batch)
+    }
+
+    func noise(_ v: [Double], _ c: AgentFixture.SACCase.Config) -> Tensor<Float> {
+        Tensor(v.map { Float($0) }, shape: [c.batch, c.act])
+    }
+
+    @Test func sacLossesAndGradientsMatchPyTorch() throws {
+        let f = try AgentFixture.load().agents.sac
+        let (sac, batch) = sacFromFixture(f)
+        let l = sac.losses(batch: batch, nextNoise: noise(f.next_noise, f.config), noise: noise(f.noise, f.config))
+        let tol = 1e-5
+        #expect(relativeError([l.criticLoss], [f.critic_loss]) < tol, "critic loss \(l.criticLoss) vs \(f.critic_loss)")
+        #expect(relativeError([l.actorLoss], [f.actor_loss]) < tol, "actor loss \(l.actorLoss) vs \(f.actor_loss)")
+        var worst = 0.0
+        let criticNames = sac.q1.namedParameters.map { "q1.\($0.name)" } + sac.q2.namedParameters.map { "q2.\($0.name)" }
+        #expect(criticNames.count == l.criticGradients.count && f.critic_grads.count == criticNames.count)
+        for (name, g) in zip(criticNames, l.criticGradients) {
+            let e = relativeError(g.scalars, try #require(f.critic_grads[name], "\(name)"))
+            worst = max(worst, e)
+            #expect(e < tol, "critic gradient \(name): \(e)")
+        }
+        let actorNames = sac.actor.namedParameters.map { "actor.\($0.name)" }
+        #expect(f.actor_grads.count == actorNames.count)
+        for (name, g) in zip(actorNames, l.actorGradients) {
+            let e = relativeError(g.scalars, try #require(f.actor_grads[name], "\(name)"))
+            worst = max(worst, e)
+            #expect(e < tol, "actor gradient \(name): \(e)")
+        }
+        print("SAC gradients vs PyTorch: largest relative error \(worst)")
+    }
+
+    @Test func sacUpdateMatchesPyTorch() throws {
+        let f = try AgentFixture.load().agents.sac
+        let (sac, batch) = sacFromFixture(f)
+        let l = sac.update(batch: batch, nextNoise: noise(f.next_noise, f.config), noise: noise(f.noise, f.config))
+        #expect(relativeError([l.actorLoss], [f.actor_loss_after_critic_step]) < 1e-5)
+        let params = sac.parameterTensors
+        #expect(params.count == f.params_after_update.count)
+        var worst = 0.0
+        for (name, p) in params {
+            let e = relativeError(p.scalars, try #require(f.params_after_update[name], "\(name)"))
+            worst = max(worst, e)
+            #expect(e < 1e-5, "\(name) after one update: \(e)")
+        }
+        print("SAC update vs PyTorch: largest relative parameter error \(worst)")
+    }
+}
