@@ -11,7 +11,11 @@ struct TrainRunConfig: Codable {
     var seed: Int
     var preset: String
     var checkpointEvery: Int
-    var sac: SACConfig
+    /// The agent's own configuration: `sac` for SAC, `s2ac` for the S2AC agents (the other nil).
+    var sac: SACConfig?
+    var s2ac: S2ACConfig?
+    var batchSize: Int
+    var replaySize: Int
     var schedule: TrainingSchedule
 }
 
@@ -28,11 +32,11 @@ struct Train: ParsableCommand {
             state goes to OUT.ckpt.h5 every K steps; --resume continues from it bit for bit.
             """)
 
-    static let implementedAgents = ["sac"]
-    static let plannedAgents = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql", "sac-nf", "ddpg", "ppo"]
+    static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta"]
+    static let plannedAgents = ["s2ac-phi-theta-psi", "sql", "sac-nf", "ddpg", "ppo"]
     static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
 
-    @Option(help: "Agent: \((implementedAgents + plannedAgents).joined(separator: ", ")) (only sac so far).")
+    @Option(help: "Agent: \((implementedAgents + plannedAgents).joined(separator: ", ")) (the others are planned).")
     var agent: String
 
     @Option(help: "Environment: \(envIDs.joined(separator: ", ")).")
@@ -95,13 +99,37 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// The S2AC configuration of the chosen preset: the multigoal variants on Multigoal, Ant's
+    /// alpha 0.2 in the paper preset (Table 3), small networks and few particles for smoke.
+    func s2acConfig(multigoal: Bool, actionLimit: Double) -> S2ACConfig {
+        var c: S2ACConfig
+        switch preset {
+        case "authors-code": c = multigoal ? .authorsCodeMultigoal : .authorsCode
+        case "smoke":
+            c = multigoal ? .paperMultigoal : .paper
+            c.preset = "smoke"; c.criticHidden = [32, 32]; c.actorHidden = [32, 32]
+            c.particles = 4; c.stepsPhi = 3; c.stepsPhiTheta = 2
+        default:
+            c = multigoal ? .paperMultigoal : .paper
+            if env.hasPrefix("Ant") { c.alphaCritic = 0.2; c.alphaActor = 0.2 }
+        }
+        if let alpha { c.alphaCritic = alpha; c.alphaActor = alpha }
+        // The paper's target density is exp(Q / alpha); the code's (nil) leaves Q undivided.
+        if c.scoreTemperature != nil { c.scoreTemperature = c.alphaCritic }
+        c.actionLimit = actionLimit
+        return c
+    }
+
     func run() throws {
         guard Self.implementedAgents.contains(agent) else {
-            if Self.plannedAgents.contains(agent) { throw InputError("--agent \(agent) is not implemented yet; available: sac") }
+            if Self.plannedAgents.contains(agent) {
+                throw InputError("--agent \(agent) is not implemented yet; available: \(Self.implementedAgents.joined(separator: ", "))")
+            }
             throw InputError("--agent must be one of \((Self.implementedAgents + Self.plannedAgents).joined(separator: ", ")), got '\(agent)'")
         }
         let multigoal = env.hasPrefix("Multigoal")
         let totalSteps = steps ?? (preset == "smoke" ? 300 : multigoal ? 20_000 : 1_000_000)
+        // SAC's presets also carry the batch and replay sizes every agent shares (Tables 3-4, main.py).
         var sac: SACConfig, schedule: TrainingSchedule
         switch preset {
         case "authors-code": sac = .authorsCode; schedule = .authorsCode(steps: totalSteps)
@@ -111,20 +139,31 @@ struct Train: ParsableCommand {
         if let alpha { sac.alphaCritic = alpha; sac.alphaActor = alpha }
         if let evalEvery { schedule.evaluationEvery = evalEvery }
         if let evalEpisodes { schedule.evaluationEpisodes = evalEpisodes }
+        let environment = try makeEnv(), evaluationEnv = try makeEnv()
+        let limit = environment.actionHigh.max() ?? 1
+        let s2ac = agent.hasPrefix("s2ac") ? s2acConfig(multigoal: multigoal, actionLimit: Double(limit)) : nil
         let config = TrainRunConfig(agent: agent, env: env, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                                    sac: sac, schedule: schedule)
+                                    sac: agent == "sac" ? sac : nil, s2ac: s2ac, batchSize: sac.batchSize,
+                                    replaySize: sac.replaySize, schedule: schedule)
         let configJSON = try canonicalJSON(config)
         let checkpointPath = String(out.dropLast(3)) + ".ckpt.h5"
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
             throw InputError("--resume: no checkpoint at \(checkpointPath)")
         }
 
-        let environment = try makeEnv(), evaluationEnv = try makeEnv()
         let tree = SeedTree(seed: UInt64(seed))
         var initRNG = tree.stream(.networkInit)
-        let limit = environment.actionHigh.max() ?? 1
-        let learner = SAC(observationDimension: environment.observationDimension, actionDimension: environment.actionDimension,
-                          actionLimit: limit, config: sac, using: &initRNG)
+        let learner: any Agent
+        let (obsDim, actDim) = (environment.observationDimension, environment.actionDimension)
+        switch agent {
+        case "s2ac-phi":
+            learner = try S2ACPhi(observationDimension: obsDim, actionDimension: actDim, config: s2ac!,
+                                  batchSize: sac.batchSize, using: &initRNG)
+        case "s2ac-phi-theta":
+            learner = try S2ACPhiTheta(observationDimension: obsDim, actionDimension: actDim, config: s2ac!, using: &initRNG)
+        default:
+            learner = SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: limit, config: sac, using: &initRNG)
+        }
         let trainer = Trainer(agent: learner, env: environment, evaluationEnv: evaluationEnv, schedule: schedule,
                               replayCapacity: min(sac.replaySize, max(totalSteps, 1)), batchSize: sac.batchSize, seed: tree)
         trainer.showsProgress = !quiet
