@@ -21,7 +21,10 @@ struct RliableStats: ParsableCommand {
         """)
 
     @Option(help: "Scores CSV: algorithm,task,run,score[,step].")
-    var scores: String
+    var scores: String?
+
+    @Option(help: "A folder of `train` run files (agent -> algorithm, env -> task, seed -> run, mean test return at each evaluation step -> score); instead of --scores.")
+    var runs: String?
 
     @Option(help: "Output folder (created if missing).")
     var out: String
@@ -81,7 +84,8 @@ struct RliableStats: ParsableCommand {
         if FileManager.default.fileExists(atPath: resultPath) && !force {
             throw InputError("\(resultPath) exists; pass --force to overwrite it")
         }
-        var table = try CSVScoreSource(path: scores).scoreTable()
+        guard (scores == nil) != (runs == nil) else { throw InputError("give exactly one of --scores FILE.csv and --runs FOLDER") }
+        var table = try (scores.map { CSVScoreSource(path: $0) as ScoreSource } ?? TrainRunScoreSource(folder: runs!)).scoreTable()
         var normalisation: ReferenceScores? = nil
         if reference != nil || !refs.isEmpty {
             var ref = try reference.map { try ReferenceScores.parseCSV(read($0), source: $0) } ?? ReferenceScores()
@@ -110,7 +114,7 @@ struct RliableStats: ParsableCommand {
         let report = try RliableReport.compute(table, settings: settings)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
-        let config = Config(scores: scores, reps: reps, poiReps: settings.pairReps, profileReps: settings.profileReps,
+        let config = Config(scores: scores, runs: runs, reps: reps, poiReps: settings.pairReps, profileReps: settings.profileReps,
                             curveReps: settings.curveReps, aggregateReps: settings.aggregateReps, seed: seed,
                             confidence: confidence, gamma: gamma, reference: reference, refs: refs, pairs: pairs,
                             taus: taus, profiles: !noProfiles)
@@ -136,8 +140,9 @@ struct RliableStats: ParsableCommand {
 
     /// What rliable.h5 records as its configuration (provenance `config_json`).
     struct Config: Codable {
-        /// The scores CSV.
-        var scores: String
+        /// The scores CSV, or the folder of train run files.
+        var scores: String?
+        var runs: String?
         /// --reps as given (nil: rliable's defaults per table).
         var reps: Int?
         /// Replicates used per table.

@@ -13,10 +13,8 @@ import Foundation
 //   /curves      `algorithm`, `step`, `iqm`, `ci_low`, `ci_high`; attribute `reps`
 // and the root attribute `bootstrap_seed`. A table with no rows has no group.
 
-/// Where rliable-stats gets its scores. The CSV reader is `CSVScoreSource`; the MuJoCo run
-/// files (one HDF5 file per agent x environment x seed) get a source of their own with the
-/// MuJoCo experiment, mapping agent -> algorithm, environment -> task, seed -> run and each
-/// evaluation step -> step.
+/// Where rliable-stats gets its scores: a CSV (`CSVScoreSource`) or the run files of
+/// `train` (`TrainRunScoreSource`, one HDF5 file per agent x environment x seed).
 public protocol ScoreSource {
     /// A short description for messages (a path, a folder).
     var sourceDescription: String { get }
@@ -32,6 +30,59 @@ public struct CSVScoreSource: ScoreSource {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path)") }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError("\(path) is not UTF-8 text") }
         return try ScoreTable.parseCSV(text, source: path)
+    }
+}
+
+/// Scores from the run files of `train` (kind "train") found below a folder: agent ->
+/// algorithm, environment -> task, seed -> run, and at each evaluation step the mean return
+/// of that evaluation's test episodes -> score (the last step gives the final scores).
+/// Runs of one agent and environment must share their evaluation steps.
+public struct TrainRunScoreSource: ScoreSource {
+    public let folder: String
+    public init(folder: String) { self.folder = folder }
+    public var sourceDescription: String { folder }
+
+    public func scoreTable() throws -> ScoreTable {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("no folder of run files at \(folder)")
+        }
+        var files: [String] = []
+        if let walker = FileManager.default.enumerator(atPath: folder) {
+            for case let relative as String in walker
+            where relative.hasSuffix(".h5") && !relative.hasSuffix(".ckpt.h5") && !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                files.append(folder + "/" + relative)
+            }
+        }
+        var lines = ["algorithm,task,run,score,step"]
+        for path in files.sorted() {
+            let file: HDF5File
+            let provenance: Provenance
+            do {
+                file = try HDF5File.open(at: path)
+                provenance = try Provenance.read(from: file)
+            } catch {
+                throw InputError("\(path): \(error)")
+            }
+            guard provenance.kind == "train" else { continue }
+            guard let config = try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8)) as? [String: Any],
+                  let agent = config["agent"] as? String, let env = config["env"] as? String, let seed = config["seed"] as? Int else {
+                throw InputError("\(path): its config lacks agent, env or seed")
+            }
+            let train = try file.root.group("train")
+            let steps = try train.read("eval_steps", as: Int.self).values
+            let returns = try train.read("eval_returns", as: Double.self)
+            guard returns.shape.count == 2, returns.shape[0] == steps.count, returns.shape[1] > 0 else {
+                throw InputError("\(path): /train/eval_returns does not hold one row per evaluation step")
+            }
+            let episodes = returns.shape[1]
+            for (k, step) in steps.enumerated() {
+                let mean = returns.values[(k * episodes)..<((k + 1) * episodes)].reduce(0, +) / Double(episodes)
+                lines.append([agent, env, String(seed), "\(mean)", String(step)].map(CSVTable.quote).joined(separator: ","))
+            }
+        }
+        guard lines.count > 1 else { throw InputError("no train run files with evaluations below \(folder)") }
+        return try ScoreTable.parseCSV(lines.joined(separator: "\n") + "\n", source: folder)
     }
 }
 
