@@ -47,24 +47,11 @@ struct BenchAgents: ParsableCommand {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    /// sgemm GFLOP/s on a 1000x256 by 256x256 product (bench-engine's peak reference).
-    func peakGFLOPS(using rng: inout Xoshiro256) -> Double {
-        let (m, n, k) = (1000, 256, 256)
-        let a = Tensor<Float>.randomNormal([m, k], using: &rng), b = Tensor<Float>.randomNormal([k, n], using: &rng)
-        let c = Tensor<Float>.zeros([m, n])
-        let gemm = {
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    c.withUnsafeMutableBufferPointer { c in
-                        Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
-                                   b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
-                    }
-                }
-            }
-        }
+    /// sgemm GFLOP/s on the peak probe (bench-engine's reference).
+    func peakGFLOPS(_ probe: SGEMMPeakProbe) -> Double {
         // A long warm-up: the first products run before the core has reached its clock speed.
-        for _ in 0..<50 { gemm() }
-        return 2.0 * Double(m * n * k) / median((0..<100).map { _ in seconds(gemm) }) / 1e9
+        for _ in 0..<50 { probe.run() }
+        return probe.flops / median((0..<100).map { _ in seconds(probe.run) }) / 1e9
     }
 
     /// agent -> (update ms, action ms) from the PyTorch script, or nil when it cannot run.
@@ -93,7 +80,8 @@ struct BenchAgents: ParsableCommand {
         setBLASThreads(threads)
         var rng = SeedTree(seed: 1).stream(.networkInit)
         var peakRNG = SeedTree(seed: 2).stream(.networkInit)
-        var peak = peakGFLOPS(using: &peakRNG)
+        let probe = SGEMMPeakProbe(using: &peakRNG)
+        var peak = peakGFLOPS(probe)
         let (obs, act, batchSize) = (11, 3, 100)
         var config = S2ACConfig.authorsCode
         config.actorHidden = [256, 256, 256]
@@ -119,7 +107,7 @@ struct BenchAgents: ParsableCommand {
             }
             let u = median(up), a = median(ac)
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
-            peak = max(peak, peakGFLOPS(using: &peakRNG))
+            peak = max(peak, peakGFLOPS(probe))
             let gflops = Double(flops) / u / 1e9
             let t = torch[agent.name]
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(config.particles)", "\(steps)", "\(threads)",

@@ -83,20 +83,8 @@ struct BenchEngine: ParsableCommand {
     func run() throws {
         var rng = SeedTree(seed: 1).stream(.networkInit)
         setBLASThreads(threads)
-        // The peak reference: sgemm on a 1000x256 by 256x256 product, the critic's main shape.
-        let (m, n, k) = (1000, 256, 256)
-        let peakA = Tensor<Float>.randomNormal([m, k], using: &rng), peakB = Tensor<Float>.randomNormal([k, n], using: &rng)
-        let peakC = Tensor<Float>.zeros([m, n])
-        let peakGEMM = {
-            peakA.withUnsafeBufferPointer { a in
-                peakB.withUnsafeBufferPointer { b in
-                    peakC.withUnsafeMutableBufferPointer { c in
-                        Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
-                                   b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
-                    }
-                }
-            }
-        }
+        let probe = SGEMMPeakProbe(using: &rng)
+        let peakGEMM = { probe.run() }
         let critic = MLP<Float>(inputs: 14, hidden: [256, 256], outputs: 1, activation: .elu, using: &rng)
         let bodies: [(String, (Tensor<Float>, Tensor<Float>) -> Void)] = [
             ("forward", { s, a in _ = withNoGrad { critic(Tensor.concat([s, a], axis: 1)) } }),
@@ -125,7 +113,7 @@ struct BenchEngine: ParsableCommand {
                 let flops = MatmulFLOPCounter.counting { body(s, a) }.flops
                 let (seconds, peakSeconds) = medians({ body(s, a) }, peakGEMM)
                 let gflops = Double(flops) / seconds / 1e9
-                let peak = 2.0 * Double(m * n * k) / peakSeconds / 1e9
+                let peak = probe.flops / peakSeconds / 1e9
                 let line = "\(name),\(batch),\(fmt(seconds)),\(fmt(gflops)),\(fmt(peak)),\(fmt(gflops / peak))"
                 print(line)
                 lines.append(line)
