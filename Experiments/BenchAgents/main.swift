@@ -35,17 +35,7 @@ struct BenchAgents: ParsableCommand {
 
     /// CPU time with one thread (immune to the other jobs on the machine), wall time otherwise;
     /// the PyTorch side uses the same rule.
-    func seconds(_ f: () -> Void) -> Double {
-        var a = timespec(), b = timespec()
-        let id = threads == 1 ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
-        clock_gettime(id, &a); f(); clock_gettime(id, &b)
-        return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) * 1e-9
-    }
-
-    func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
+    func seconds(_ f: () -> Void) -> Double { benchSeconds(cpu: threads == 1, f) }
 
     /// sgemm GFLOP/s on the peak probe (bench-engine's reference).
     func peakGFLOPS(_ probe: SGEMMPeakProbe) -> Double {

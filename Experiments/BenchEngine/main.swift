@@ -57,27 +57,13 @@ struct BenchEngine: ParsableCommand {
     /// `warmup` untimed rounds, so both see the same machine load (other jobs share the cores).
     func medians(_ body: () -> Void, _ reference: () -> Void) -> (body: Double, reference: Double) {
         for _ in 0..<warmup { body(); reference() }
-        // A wall clock charges a long case for every time slice another job takes, while a
-        // short reference mostly fits between slices; CPU time charges neither.
-        let id = resolvedClock == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
-        func time(_ f: () -> Void) -> Double {
-            var a = timespec(), b = timespec()
-            clock_gettime(id, &a)
-            f()
-            clock_gettime(id, &b)
-            return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) * 1e-9
-        }
+        let cpu = resolvedClock == "cpu"
         var t: [Double] = [], r: [Double] = []
         for _ in 0..<repetitions {
-            t.append(time(body))
-            r.append(time(reference))
+            t.append(benchSeconds(cpu: cpu, body))
+            r.append(benchSeconds(cpu: cpu, reference))
         }
         return (median(t), median(r))
-    }
-
-    func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     func run() throws {
