@@ -54,6 +54,14 @@ public protocol Agent: AnyObject {
 }
 
 extension Agent {
+    /// Throws `InputError` unless `group` was written by `save(to:)` of an agent of this name
+    /// (the `agent` attribute every agent's `save` writes first).
+    public func requireSavedAgent(_ group: HDF5Group) throws {
+        guard try group.attribute("agent")?.stringValue == name else {
+            throw InputError("\(group.file.path):\(group.path): not a saved \(name) agent")
+        }
+    }
+
     /// SHA-256 over every parameter's name and little-endian Float bits, in order: a
     /// fingerprint of the trained networks that every run file records.
     public var parametersSHA256: String {

@@ -88,9 +88,7 @@ public final class S2ACPhi: Agent {
     }
 
     public func load(from group: HDF5Group) throws {
-        guard case .string(let agent)? = try group.attribute("agent"), agent == name else {
-            throw InputError("\(group.path): not a saved \(name) agent")
-        }
+        try requireSavedAgent(group)
         try critics.load(from: group)
         if config.authorsA0Pool { pool = try group.read("a0_pool", as: Float.self).values }
     }

@@ -136,9 +136,7 @@ public final class S2ACPhiTheta: Agent {
     }
 
     public func load(from group: HDF5Group) throws {
-        guard case .string(let agent)? = try group.attribute("agent"), agent == name else {
-            throw InputError("\(group.path): not a saved \(name) agent")
-        }
+        try requireSavedAgent(group)
         try critics.load(from: group)
         let actor = try group.group("p0")
         try trunk.loadParameters(from: try actor.group("net"))

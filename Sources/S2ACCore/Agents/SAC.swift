@@ -265,9 +265,7 @@ public final class SAC: Agent {
     }
 
     public func load(from group: HDF5Group) throws {
-        guard try group.attribute("agent")?.stringValue == name else {
-            throw InputError("\(group.file.path):\(group.path): not a saved \(name) agent")
-        }
+        try requireSavedAgent(group)
         for sub in ["actor", "q1", "q2", "q1_target", "q2_target", "critic_adam", "actor_adam"] where group.kind(of: sub) != .group {
             throw InputError("\(group.file.path):\(group.path): no '\(sub)' in the saved agent")
         }
