@@ -1,7 +1,8 @@
 # Fig 4, 9, 10: entropy evaluation (entropy-eval) and kernel-variance sweep (kernel-sweep).
-# `make fig4` runs the full grids (6.5 CPU-minutes, so about 3.5 minutes on 2 idle cores; most
-# of it is Fig 4c/10 in dimension 100 with the exact log-determinant; 10.6 minutes were
-# measured with the machine shared by three other builds, load average 6); `make fig4 QUICK=1` a reduced Fig 4c grid (15 s), with
+# `make fig4` runs the full grids (measured: 3 min 32 s wall, 6 min 51 s CPU on 2 idle cores;
+# 10.6 minutes with the machine shared by three other builds; most of it is Fig 4c/10 in
+# dimension 100 with the exact log-determinant); `make fig4 QUICK=1` a reduced Fig 4c grid
+# (measured: 26 s for the whole target, plots included), with
 # `-quick` result files and pictures under Results/figures/quick. Both rewrite their result
 # files, the report tables and the pictures.
 .PHONY: fig4
