@@ -71,6 +71,9 @@ public final class Trainer {
     /// Evaluation points: step and the return of each test episode.
     public private(set) var evaluations: [(step: Int, returns: [Double])] = []
     public private(set) var lastMetrics: UpdateMetrics?
+    /// Every update's losses and extra values, by name (`critic_loss`, `actor_loss`, then the
+    /// agent's extras), one entry per update; NaN where an update did not report a value.
+    public private(set) var updateLog: [String: [Float]] = [:]
 
     /// Progress to standard error at most once a second, when set.
     public var showsProgress = false
@@ -133,13 +136,27 @@ public final class Trainer {
         if t >= schedule.updateAfter && t % schedule.updateEvery == 0 {
             for _ in 0..<schedule.updateEvery {
                 replay.sample(into: &batch, using: &minibatchRNG)
-                lastMetrics = agent.update(batch: batch, using: &updateRNG)
+                let metrics = agent.update(batch: batch, using: &updateRNG)
+                logUpdate(metrics)
+                lastMetrics = metrics
                 updates += 1
             }
         }
         if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
             evaluations.append((step, evaluate()))
         }
+    }
+
+    /// Appends one update's values to `updateLog`, padding names seen for the first time (and
+    /// names this update did not report) with NaN so every column has one entry per update.
+    private func logUpdate(_ m: UpdateMetrics) {
+        var values = m.extra.mapValues(Float.init)
+        values["critic_loss"] = Float(m.criticLoss)
+        values["actor_loss"] = m.actorLoss.map(Float.init) ?? .nan
+        for name in values.keys where updateLog[name] == nil {
+            updateLog[name] = [Float](repeating: .nan, count: updates)
+        }
+        for name in updateLog.keys { updateLog[name]!.append(values[name] ?? .nan) }
     }
 
     /// Undiscounted returns of `schedule.evaluationEpisodes` test episodes on the evaluation
@@ -181,6 +198,7 @@ public final class Trainer {
         try group.write("eval_returns", evaluations.flatMap(\.returns), shape: [evaluations.count, episodes])
         try group.write("episode_end_steps", episodeReturns.map(\.step))
         try group.write("episode_returns", episodeReturns.map(\.value))
+        try writeUpdateLog(to: group.createGroup("updates"))
         try group.setAttribute("steps", .int(step))
         try group.setAttribute("updates", .int(updates))
         try group.setAttribute("params_sha256", agent.parametersSHA256)
@@ -208,6 +226,12 @@ public final class Trainer {
         try group.write("episode_returns", episodeReturns.map(\.value))
         try group.write("eval_steps", evaluations.map(\.step))
         try group.write("eval_returns", evaluations.flatMap(\.returns))
+        try writeUpdateLog(to: group.createGroup("updates"))
+    }
+
+    /// One Float dataset per logged name, one entry per update.
+    private func writeUpdateLog(to group: HDF5Group) throws {
+        for name in updateLog.keys.sorted() { try group.write(name, updateLog[name]!) }
     }
 
     private var rngStates: [(String, Xoshiro256)] {
@@ -248,6 +272,13 @@ public final class Trainer {
         let k = schedule.evaluationEpisodes
         guard evalReturns.count == evalSteps.count * k, episodeActions.count == epStep * env.actionDimension else {
             throw InputError("\(where_): inconsistent checkpoint")
+        }
+        let log = try group.group("updates")
+        updateLog = [:]
+        for name in try log.memberNames() {
+            let values = try log.read(name, as: Float.self).values
+            guard values.count == u else { throw InputError("\(where_): update log '\(name)' has \(values.count) entries for \(u) updates") }
+            updateLog[name] = values
         }
         evaluations = evalSteps.enumerated().map { i, s in (s, Array(evalReturns[(i * k)..<((i + 1) * k)])) }
         // Rebuild the environment: the same reset, then the episode's actions.
