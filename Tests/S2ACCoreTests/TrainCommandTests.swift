@@ -34,6 +34,32 @@ import S2ACCore
         #expect(try runSuiteTool("train", other).code == 2)
     }
 
+    /// `report` turns run files into train_runs.csv and train_curves.csv and skips checkpoints.
+    @Test func reportReadsRunFiles() throws {
+        let folder = makeTemporaryFolder("train-report")
+        for seed in ["1", "2"] {
+            let r = try runSuiteTool("train", ["--agent", "s2ac-phi", "--env", "Multigoal", "--preset", "smoke", "--steps", "120",
+                                               "--seed", seed, "--eval-every", "40", "--eval-env", "Multigoal-obstacle",
+                                               "--out", folder + "/runs/phi-\(seed).h5", "--quiet", "--checkpoint-every", "60"])
+            #expect(r.code == 0, "\(r.err)")
+        }
+        let outcome = try runReport(resultsFolder: folder, tablesFolder: folder + "/tables")
+        #expect(outcome.warnings.isEmpty, "\(outcome.warnings)")
+        #expect(outcome.filesReported == 2)
+        let runs = try String(contentsOfFile: folder + "/tables/train_runs.csv", encoding: .utf8).split(separator: "\n")
+        #expect(runs.count == 3 && runs[1].hasPrefix("phi-1.h5,s2ac-phi,Multigoal,Multigoal-obstacle,smoke,smoke,1,120,"))
+        let curves = try String(contentsOfFile: folder + "/tables/train_curves.csv", encoding: .utf8).split(separator: "\n")
+        #expect(curves.count == 1 + 2 * 3)
+        #expect(curves[1].hasPrefix("phi-1.h5,s2ac-phi,Multigoal,Multigoal-obstacle,smoke,1,40,"))
+        // The mean column is the mean of the file's eval_returns at that step.
+        let file = try HDF5File.open(at: folder + "/runs/phi-1.h5")
+        defer { file.close() }
+        let returns = try file.root.group("train").read("eval_returns", as: Double.self).values
+        let k = returns.count / 3
+        let mean = returns[0..<k].reduce(0, +) / Double(k)
+        #expect(Double(curves[1].split(separator: ",")[7]) == mean)
+    }
+
     @Test func badFlagsExitTwo() throws {
         let out = makeTemporaryFolder("train") + "/x.h5"
         for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "sql", "--env", "Multigoal"],

@@ -52,7 +52,7 @@ public protocol ResultReporter {
 
 /// Every reporter `report` runs. A figure's issue adds its line here.
 public enum ReportRegistry {
-    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter()] }
+    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter(), TrainReporter()] }
 }
 
 /// What a report pass did.
@@ -84,7 +84,8 @@ public func runReport(resultsFolder: String, tablesFolder: String,
         for case let url as URL in walker {
             let p = url.standardizedFileURL.path
             if p.hasPrefix(tablesRoot + "/") { continue }
-            if url.pathExtension == "h5" { paths.append(p) }
+            // Checkpoints (`*.ckpt.h5`) are training state, not results.
+            if url.pathExtension == "h5" && !p.hasSuffix(".ckpt.h5") { paths.append(p) }
         }
     }
     paths.sort()

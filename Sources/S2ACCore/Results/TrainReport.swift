@@ -1,0 +1,47 @@
+import Foundation
+
+/// `report`'s reader for `train` run files: one row per run in `train_runs.csv` and one row per
+/// evaluation point in `train_curves.csv` (the learning curves of Fig 8a-e come from it).
+public struct TrainReporter: ResultReporter {
+    public init() {}
+    public var kinds: Set<String> { ["train"] }
+    public var tables: [String: [String]] {
+        ["train_runs": ["file", "agent", "env", "eval_env", "preset", "schedule", "seed", "steps", "updates",
+                        "final_mean_return", "final_critic_loss", "params_sha256"],
+         "train_curves": ["file", "agent", "env", "eval_env", "preset", "seed", "step", "mean_return", "std_return",
+                          "min_return", "max_return", "episodes"]]
+    }
+
+    public func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
+        let name = URL(fileURLWithPath: file.path).lastPathComponent
+        guard let config = try? JSONDecoder().decode(TrainRunConfig.self, from: Data(provenance.configJSON.utf8)) else {
+            throw InputError("\(file.path): its config is not a train run's")
+        }
+        let g = try file.root.group("train")
+        let steps = try g.read("eval_steps", as: Int.self).values
+        let returns = try g.read("eval_returns", as: Double.self)
+        let episodes = steps.isEmpty ? 0 : returns.values.count / steps.count
+        guard returns.values.count == steps.count * episodes else {
+            throw InputError("\(file.path): eval_returns does not match eval_steps")
+        }
+        let evalEnv = config.evaluationEnv ?? config.env
+        var curves: [[String]] = []
+        var lastMean: Double?
+        for (i, step) in steps.enumerated() {
+            let xs = Array(returns.values[(i * episodes)..<((i + 1) * episodes)])
+            let mean = xs.reduce(0, +) / Double(xs.count)
+            let sd = xs.count > 1 ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : 0
+            curves.append([name, config.agent, config.env, evalEnv, config.preset, String(config.seed), String(step),
+                           csvNumber(mean), csvNumber(sd), csvNumber(xs.min()), csvNumber(xs.max()), String(xs.count)])
+            lastMean = mean
+        }
+        var lastCritic: Double?
+        if g.contains("updates"), try g.group("updates").memberNames().contains("critic_loss") {
+            lastCritic = try g.group("updates").read("critic_loss", as: Float.self).values.last.map(Double.init)
+        }
+        let run = [name, config.agent, config.env, evalEnv, config.preset, config.schedule.name, String(config.seed),
+                   String(try g.attribute("steps")?.intValue ?? 0), String(try g.attribute("updates")?.intValue ?? 0),
+                   csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? ""]
+        return ["train_runs": [run], "train_curves": curves]
+    }
+}
