@@ -47,6 +47,27 @@ struct Train: ParsableCommand {
     @Option(help: "Evaluate on this environment instead of --env (e.g. Multigoal-obstacle); same dimensions.")
     var evalEnv: String?
 
+    @Option(help: "S2AC: particles per state, m (default: the preset's).")
+    var particles: Int?
+
+    @Option(help: "S2AC: SVGD steps L of the chosen agent (default: the preset's).")
+    var svgdSteps: Int?
+
+    @Option(help: "S2AC: SVGD step size eps (default: the preset's).")
+    var svgdStepSize: Double?
+
+    @Option(help: "S2AC: kernel bandwidth rule (forth, median, quantile25, mean, paper-table3) or a fixed sigma.")
+    var bandwidth: String?
+
+    @Option(help: "S2AC(phi): standard deviation of the fixed q0.")
+    var sigmaP0: Double?
+
+    @Option(help: "Hidden widths of the critics, comma-separated (e.g. 256,256).")
+    var criticHidden: String?
+
+    @Option(help: "Hidden widths of the actor (SAC) or q0 network (S2AC(phi,theta)), comma-separated.")
+    var actorHidden: String?
+
     @Option(help: "Output run file (.h5).")
     var out: String
 
@@ -81,10 +102,23 @@ struct Train: ParsableCommand {
         guard out.hasSuffix(".h5") else { throw ValidationError("--out must name a .h5 file, got '\(out)'") }
     }
 
+    /// "256,256" -> [256, 256]; nil stays nil.
+    func widths(_ text: String?, _ flag: String) throws -> [Int]? {
+        guard let text else { return nil }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
+            throw InputError("--\(flag) must be comma-separated integers, got '\(text)'")
+        }
+        return parts.map { $0! }
+    }
+
     func run() throws {
         let config = try TrainRunConfig.resolve(agent: agent, env: env, preset: preset, seed: seed, steps: steps,
                                                 alpha: alpha, evalEvery: evalEvery, evalEpisodes: evalEpisodes,
                                                 checkpointEvery: checkpointEvery, evaluationEnv: evalEnv)
+            .applying(AgentOptions(particles: particles, svgdSteps: svgdSteps, svgdStepSize: svgdStepSize,
+                                   bandwidth: bandwidth, sigmaP0: sigmaP0, criticHidden: try widths(criticHidden, "critic-hidden"),
+                                   actorHidden: try widths(actorHidden, "actor-hidden")))
         let configJSON = try canonicalJSON(config)
         let checkpointPath = String(out.dropLast(3)) + ".ckpt.h5"
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {

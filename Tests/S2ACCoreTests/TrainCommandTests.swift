@@ -60,13 +60,38 @@ import S2ACCore
         #expect(Double(curves[1].split(separator: ",")[7]) == mean)
     }
 
+    /// The agents' own options reach the run's configuration.
+    @Test func agentOptionsReachTheConfig() throws {
+        let base = try TrainRunConfig.resolve(agent: "s2ac-phi-theta", env: "Multigoal", preset: "paper", seed: 0)
+        let c = try base.applying(AgentOptions(particles: 16, svgdSteps: 4, svgdStepSize: 0.05, bandwidth: "2.5",
+                                               criticHidden: [64, 64], actorHidden: [32]))
+        #expect(c.s2ac!.particles == 16 && c.s2ac!.stepsPhiTheta == 4 && c.s2ac!.stepsPhi == base.s2ac!.stepsPhi)
+        #expect(c.s2ac!.stepSize == 0.05 && c.s2ac!.bandwidth == "2.5")
+        #expect(c.s2ac!.criticHidden == [64, 64] && c.s2ac!.actorHidden == [32])
+        let folder = makeTemporaryFolder("train-options")
+        let r = try runSuiteTool("train", ["--agent", "s2ac-phi", "--env", "Multigoal", "--preset", "smoke", "--steps", "60",
+                                           "--particles", "6", "--svgd-steps", "2", "--critic-hidden", "24,24",
+                                           "--out", folder + "/o.h5", "--quiet"])
+        #expect(r.code == 0, "\(r.err)")
+        let file = try HDF5File.open(at: folder + "/o.h5")
+        defer { file.close() }
+        let json = try Provenance.read(from: file).configJSON
+        let saved = try JSONDecoder().decode(TrainRunConfig.self, from: Data(json.utf8))
+        #expect(saved.s2ac!.particles == 6 && saved.s2ac!.stepsPhi == 2 && saved.s2ac!.criticHidden == [24, 24])
+    }
+
     @Test func badFlagsExitTwo() throws {
         let out = makeTemporaryFolder("train") + "/x.h5"
         for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "sql", "--env", "Multigoal"],
                      ["--agent", "sac", "--env", "Pong"], ["--agent", "sac", "--env", "Multigoal", "--steps", "0"],
                      ["--agent", "sac", "--env", "Multigoal", "--preset", "fast"],
                      ["--agent", "sac", "--env", "Multigoal", "--alpha", "-1"],
-                     ["--agent", "sac", "--env", "Multigoal", "--resume"]] {
+                     ["--agent", "sac", "--env", "Multigoal", "--resume"],
+                     ["--agent", "sac", "--env", "Multigoal", "--particles", "5"],
+                     ["--agent", "s2ac-phi", "--env", "Multigoal", "--particles", "1"],
+                     ["--agent", "s2ac-phi-theta", "--env", "Multigoal", "--sigma-p0", "0.3"],
+                     ["--agent", "s2ac-phi", "--env", "Multigoal", "--bandwidth", "widest"],
+                     ["--agent", "s2ac-phi", "--env", "Multigoal", "--critic-hidden", "64,x"]] {
             let r = try runSuiteTool("train", args + ["--out", out, "--quiet"])
             #expect(r.code == 2, "\(args): \(r.err)")
             #expect(r.err.split(separator: "\n").count == 1, "\(args): \(r.err)")
