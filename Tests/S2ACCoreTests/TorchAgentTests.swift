@@ -51,6 +51,19 @@ struct AgentFixture: Decodable {
             l.weight.assign(Tensor(values(bound, l.weight.count), shape: l.weight.shape))
             l.bias!.assign(Tensor(values(biasBound ?? bound, l.outputs), shape: [l.outputs]))
         }
+        /// The script's `batch`: observations, actions (inside 0.9 of the limit), rewards, next
+        /// observations, then the fixture's termination and truncation patterns.
+        mutating func batch(size b: Int, obs: Int, act: Int, actionLimit: Double, terminated: [Double],
+                            truncated: [Double]) -> ReplayBatch {
+            var batch = ReplayBatch(batchSize: b, observationDim: obs, actionDim: act)
+            batch.observations = values(1, b * obs)
+            batch.actions = values(0.9 * actionLimit, b * act)
+            batch.rewards = values(1, b)
+            batch.nextObservations = values(1, b * obs)
+            batch.terminated = terminated.map { Float($0) }
+            batch.truncated = truncated.map { Float($0) }
+            return batch
+        }
     }
 
     /// The fixture's SAC agent and batch.
@@ -69,13 +82,8 @@ struct AgentFixture: Decodable {
         d.fill(sac.actor.mu)
         d.fill(sac.actor.logStd, biasBound: c.log_std_bias_bound)
         for q in [sac.q1, sac.q2, sac.q1Target, sac.q2Target] { for l in q.layers { d.fill(l) } }
-        var batch = ReplayBatch(batchSize: c.batch, observationDim: c.obs, actionDim: c.act)
-        batch.observations = d.values(1, c.batch * c.obs)
-        batch.actions = d.values(0.9 * c.act_limit, c.batch * c.act)
-        batch.rewards = d.values(1, c.batch)
-        batch.nextObservations = d.values(1, c.batch * c.obs)
-        batch.terminated = f.terminated.map { Float($0) }
-        batch.truncated = f.truncated.map { Float($0) }
+        let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
+                            terminated: f.terminated, truncated: f.truncated)
         return (sac, batch)
     }
 
@@ -139,13 +147,8 @@ struct AgentFixture: Decodable {
         for q in [k.q1, k.q2, k.target1, k.target2] { for l in q.layers { d.fill(l) } }
         k.target1.copyParameters(from: k.q1); k.target2.copyParameters(from: k.q2)
         for l in sql.sampler.layers { d.fill(l, scale: c.sampler_scale) }
-        var batch = ReplayBatch(batchSize: c.batch, observationDim: c.obs, actionDim: c.act)
-        batch.observations = d.values(1, c.batch * c.obs)
-        batch.actions = d.values(0.9 * c.act_limit, c.batch * c.act)
-        batch.rewards = d.values(1, c.batch)
-        batch.nextObservations = d.values(1, c.batch * c.obs)
-        batch.terminated = f.terminated.map { Float($0) }
-        batch.truncated = f.truncated.map { Float($0) }
+        let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
+                            terminated: f.terminated, truncated: f.truncated)
         return (sql, batch)
     }
 
