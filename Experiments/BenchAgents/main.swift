@@ -3,10 +3,12 @@ import ExperimentSupport
 import Foundation
 import S2ACCore
 
-/// Speed of the S2AC agents at Hopper dimensions (obs 11, act 3, batch 100, m 10, the
-/// authors-code sizes: critic 2 x 256, q0 network 3 x 256, L = 20 for S2AC(phi), 3 for
-/// S2AC(phi,theta)): one full update and one action selection (one state, softmax), beside
-/// scripts/reference/torch_s2ac.py's PyTorch version of the same update with the same threads.
+/// Speed of the agents at Hopper dimensions (obs 11, act 3, batch 100, m 10, the authors-code
+/// sizes: critic 2 x 256, q0 network / sampler 3 x 256, L = 20 for S2AC(phi), 3 for
+/// S2AC(phi,theta)), and of SQL also at multigoal dimensions (obs 2, act 2): one full update and
+/// one action selection (one state, softmax), beside our PyTorch version of the same update
+/// with the same threads (scripts/reference/torch_s2ac.py for S2AC, torch_agents.py for SQL),
+/// run with OMP_WAIT_POLICY=passive so its thread pool does not spin against ours.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-agents",
@@ -27,10 +29,21 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
+    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "sql"]
+
+    @Option(help: "Comma-separated agents to time (\(agentNames.joined(separator: ", "))).")
+    var agents: String = agentNames.joined(separator: ",")
+
+    var selectedAgents: [String] { agents.split(separator: ",").map(String.init) }
+
     func validate() throws {
         try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
+        let unknown = selectedAgents.filter { !Self.agentNames.contains($0) }
+        if selectedAgents.isEmpty || !unknown.isEmpty {
+            throw ValidationError("--agents must list some of \(Self.agentNames.joined(separator: ", ")), got '\(agents)'")
+        }
     }
 
     /// CPU time with one thread (immune to the other jobs on the machine), wall time otherwise;
@@ -44,15 +57,18 @@ struct BenchAgents: ParsableCommand {
         return probe.flops / median((0..<100).map { _ in seconds(probe.run) }) / 1e9
     }
 
-    /// agent -> (update ms, action ms) from the PyTorch script, or nil when it cannot run.
-    func torchTimes() -> [String: (Double, Double)] {
+    /// "agent@obsxact" -> (update ms, action ms) from a PyTorch script's `bench` mode (lines
+    /// `agent,svgd_steps,update_ms,action_ms` from torch_s2ac.py at Hopper dimensions, or
+    /// `agent,env_dims,update_ms,action_ms` from torch_agents.py); empty when it cannot run.
+    func torchTimes(script: String) -> [String: (Double, Double)] {
         guard !torchPython.isEmpty, FileManager.default.isExecutableFile(atPath: torchPython) else {
             print("bench-agents: no PyTorch at '\(torchPython)': torch columns are nan")
             return [:]
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: torchPython)
-        p.arguments = ["scripts/reference/torch_s2ac.py", "bench", "--threads", "\(threads)", "--repeats", "\(repetitions)"]
+        p.arguments = [script, "bench", "--threads", "\(threads)", "--repeats", "\(repetitions)"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["OMP_WAIT_POLICY": "passive"]) { $1 }
         let pipe = Pipe()
         p.standardOutput = pipe
         do { try p.run() } catch { print("bench-agents: cannot run PyTorch: \(error)"); return [:] }
@@ -61,9 +77,20 @@ struct BenchAgents: ParsableCommand {
         var out: [String: (Double, Double)] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let f = line.split(separator: ",").map(String.init)
-            if f.count == 4, let u = Double(f[2]), let a = Double(f[3]) { out[f[0]] = (u, a) }
+            guard f.count == 4, let u = Double(f[2]), let a = Double(f[3]) else { continue }
+            out[f[1].contains("x") ? "\(f[0])@\(f[1])" : "\(f[0])@11x3"] = (u, a)
         }
         return out
+    }
+
+    /// A replay batch of `size` transitions with Gaussian states and rewards, uniform actions.
+    func benchBatch(size: Int, obs: Int, act: Int, using rng: inout Xoshiro256) -> ReplayBatch {
+        var batch = ReplayBatch(batchSize: size, observationDim: obs, actionDim: act)
+        batch.observations = (0..<(size * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.nextObservations = (0..<(size * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.actions = (0..<(size * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
+        batch.rewards = (0..<size).map { _ in Float(rng.nextGaussian()) }
+        return batch
     }
 
     func run() throws {
@@ -72,22 +99,34 @@ struct BenchAgents: ParsableCommand {
         var peakRNG = SeedTree(seed: 2).stream(.networkInit)
         let probe = SGEMMPeakProbe(using: &peakRNG)
         var peak = peakGFLOPS(probe)
-        let (obs, act, batchSize) = (11, 3, 100)
+        let batchSize = 100
         var config = S2ACConfig.authorsCode
         config.actorHidden = [256, 256, 256]
-        var batch = ReplayBatch(batchSize: batchSize, observationDim: obs, actionDim: act)
-        batch.observations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
-        batch.nextObservations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
-        batch.actions = (0..<(batchSize * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
-        batch.rewards = (0..<batchSize).map { _ in Float(rng.nextGaussian()) }
-        let agents: [(Agent, Int)] = [
-            (try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhi),
-            (try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhiTheta),
-        ]
-        let torch = torchTimes()
-        let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
+        let sql = SQLConfig.authorsCode
+        let selected = selectedAgents
+        // (agent, svgd steps, particles); SVGD steps 0 for SQL, whose sampler is amortized.
+        var cases: [(agent: Agent, steps: Int, particles: Int)] = []
+        if selected.contains("s2ac-phi") {
+            cases.append((try S2ACPhi(observationDimension: 11, actionDimension: 3, config: config, using: &rng), config.stepsPhi, config.particles))
+        }
+        if selected.contains("s2ac-phi-theta") {
+            cases.append((try S2ACPhiTheta(observationDimension: 11, actionDimension: 3, config: config, using: &rng),
+                          config.stepsPhiTheta, config.particles))
+        }
+        if selected.contains("sql") {
+            for (obs, act) in [(11, 3), (2, 2)] {
+                cases.append((try SQL(observationDimension: obs, actionDimension: act, actionLimit: 1, config: sql, using: &rng),
+                              0, sql.particles))
+            }
+        }
+        var torch: [String: (Double, Double)] = [:]
+        if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
+        if selected.contains("sql") { torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 } }
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
-        for (agent, steps) in agents {
+        for (agent, steps, particles) in cases {
+            let (obs, act) = (agent.observationDimension, agent.actionDimension)
+            let batch = benchBatch(size: batchSize, obs: obs, act: act, using: &rng)
+            let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
             let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
             for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .softmax, using: &rng) }
             var up: [Double] = [], ac: [Double] = []
@@ -99,8 +138,8 @@ struct BenchAgents: ParsableCommand {
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
             peak = max(peak, peakGFLOPS(probe))
             let gflops = Double(flops) / u / 1e9
-            let t = torch[agent.name]
-            let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(config.particles)", "\(steps)", "\(threads)",
+            let t = torch["\(agent.name)@\(obs)x\(act)"]
+            let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
                         fmt(gflops), fmt(gflops / peak)].joined(separator: ",")
             print(line)

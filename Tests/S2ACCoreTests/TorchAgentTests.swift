@@ -17,7 +17,20 @@ struct AgentFixture: Decodable {
         let critic_loss, actor_loss, actor_loss_after_critic_step: Double
         let critic_grads, actor_grads, params_after_update: [String: [Double]]
     }
-    struct Agents: Decodable { let sac: SACCase }
+    struct SQLCase: Decodable {
+        struct Config: Decodable {
+            let seed: UInt64
+            let batch, obs, act, particles: Int
+            let act_limit: Double
+            let critic_hidden, actor_hidden: [Int]
+            let lr_critic, lr_actor, gamma, alpha, score_temperature, tau, sampler_scale: Double
+        }
+        let config: Config
+        let terminated, truncated, next_noise, fixed_noise, moved_noise, target, direction, kernel_sigma: [Double]
+        let critic_loss, actor_surrogate: Double
+        let critic_grads, actor_grads, params_after_update: [String: [Double]]
+    }
+    struct Agents: Decodable { let sac: SACCase; let sql: SQLCase }
     let agents: Agents
 
     static func load() throws -> AgentFixture {
@@ -33,10 +46,23 @@ struct AgentFixture: Decodable {
         mutating func values(_ bound: Double, _ n: Int) -> [Float] {
             (0..<n).map { _ in Float(bound * (2 * rng.nextUniform() - 1)) }
         }
-        mutating func fill(_ l: Linear<Float>, biasBound: Double? = nil) {
-            let bound = 1 / Double(l.inputs).squareRoot()
+        mutating func fill(_ l: Linear<Float>, biasBound: Double? = nil, scale: Double = 1) {
+            let bound = scale / Double(l.inputs).squareRoot()
             l.weight.assign(Tensor(values(bound, l.weight.count), shape: l.weight.shape))
             l.bias!.assign(Tensor(values(biasBound ?? bound, l.outputs), shape: [l.outputs]))
+        }
+        /// The script's `batch`: observations, actions (inside 0.9 of the limit), rewards, next
+        /// observations, then the fixture's termination and truncation patterns.
+        mutating func batch(size b: Int, obs: Int, act: Int, actionLimit: Double, terminated: [Double],
+                            truncated: [Double]) -> ReplayBatch {
+            var batch = ReplayBatch(batchSize: b, observationDim: obs, actionDim: act)
+            batch.observations = values(1, b * obs)
+            batch.actions = values(0.9 * actionLimit, b * act)
+            batch.rewards = values(1, b)
+            batch.nextObservations = values(1, b * obs)
+            batch.terminated = terminated.map { Float($0) }
+            batch.truncated = truncated.map { Float($0) }
+            return batch
         }
     }
 
@@ -56,13 +82,8 @@ struct AgentFixture: Decodable {
         d.fill(sac.actor.mu)
         d.fill(sac.actor.logStd, biasBound: c.log_std_bias_bound)
         for q in [sac.q1, sac.q2, sac.q1Target, sac.q2Target] { for l in q.layers { d.fill(l) } }
-        var batch = ReplayBatch(batchSize: c.batch, observationDim: c.obs, actionDim: c.act)
-        batch.observations = d.values(1, c.batch * c.obs)
-        batch.actions = d.values(0.9 * c.act_limit, c.batch * c.act)
-        batch.rewards = d.values(1, c.batch)
-        batch.nextObservations = d.values(1, c.batch * c.obs)
-        batch.terminated = f.terminated.map { Float($0) }
-        batch.truncated = f.truncated.map { Float($0) }
+        let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
+                            terminated: f.terminated, truncated: f.truncated)
         return (sac, batch)
     }
 
@@ -109,5 +130,64 @@ struct AgentFixture: Decodable {
             #expect(e < 1e-5, "\(name) after one update: \(e)")
         }
         print("SAC update vs PyTorch: largest relative parameter error \(worst)")
+    }
+
+    /// The fixture's SQL agent and batch (draw order in `sql_case`'s docstring).
+    func sqlFromFixture(_ f: AgentFixture.SQLCase) throws -> (SQL, ReplayBatch) {
+        let c = f.config
+        var config = SQLConfig.authorsCode
+        config.particles = c.particles; config.criticHidden = c.critic_hidden; config.actorHidden = c.actor_hidden
+        config.criticLearningRate = c.lr_critic; config.actorLearningRate = c.lr_actor; config.gamma = c.gamma
+        config.alphaCritic = c.alpha; config.scoreTemperature = c.score_temperature; config.tau = c.tau
+        var init_ = Xoshiro256(seed: 1)
+        let sql = try SQL(observationDimension: c.obs, actionDimension: c.act, actionLimit: Float(c.act_limit),
+                          config: config, using: &init_)
+        var d = Drawer(rng: Xoshiro256(seed: c.seed))
+        let k = sql.critics
+        for q in [k.q1, k.q2, k.target1, k.target2] { for l in q.layers { d.fill(l) } }
+        k.target1.copyParameters(from: k.q1); k.target2.copyParameters(from: k.q2)
+        for l in sql.sampler.layers { d.fill(l, scale: c.sampler_scale) }
+        let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
+                            terminated: f.terminated, truncated: f.truncated)
+        return (sql, batch)
+    }
+
+    /// One full SQL update against PyTorch: the soft-value target, critic loss and gradients
+    /// (initial weights), the SVGD direction, kernel sigmas, surrogate and sampler gradients
+    /// (after the critic step), and every parameter after the update.
+    @Test func sqlUpdateMatchesPyTorch() throws {
+        let f = try AgentFixture.load().agents.sql
+        let (sql, batch) = try sqlFromFixture(f)
+        let floats = { (v: [Double]) in v.map { Float($0) } }
+        let t = sql.update(batch: batch, nextNoise: floats(f.next_noise), fixedNoise: floats(f.fixed_noise),
+                           movedNoise: floats(f.moved_noise))
+        let tol = 1e-5
+        var worst = 0.0
+        func check(_ got: [Float], _ want: [Double], _ what: String) {
+            let e = relativeError(got, want)
+            worst = max(worst, e)
+            #expect(e < tol, "\(what): \(e)")
+        }
+        check([t.criticLoss], [f.critic_loss], "critic loss")
+        check(t.target, f.target, "target")
+        check(t.sigmas.map { Float($0) }, f.kernel_sigma, "kernel sigma")
+        check(t.direction, f.direction, "SVGD direction")
+        check([t.actorSurrogate], [f.actor_surrogate], "actor surrogate")
+        let criticNames = sql.parameterTensors.prefix(t.criticGradients.count).map(\.name)
+        #expect(f.critic_grads.count == criticNames.count)
+        for (name, g) in zip(criticNames, t.criticGradients) {
+            check(g.scalars, try #require(f.critic_grads[name], "\(name)"), "critic gradient \(name)")
+        }
+        let actorNames = sql.samplerNamedParameters.map(\.name)
+        #expect(f.actor_grads.count == actorNames.count && t.actorGradients.count == actorNames.count)
+        for (name, g) in zip(actorNames, t.actorGradients) {
+            check(g.scalars, try #require(f.actor_grads[name], "\(name)"), "sampler gradient \(name)")
+        }
+        let params = sql.parameterTensors
+        #expect(params.count == f.params_after_update.count)
+        for (name, p) in params {
+            check(p.scalars, try #require(f.params_after_update[name], "\(name)"), "\(name) after one update")
+        }
+        print("SQL update vs PyTorch: largest relative error \(worst)")
     }
 }

@@ -82,7 +82,7 @@ import S2ACCore
 
     @Test func badFlagsExitTwo() throws {
         let out = makeTemporaryFolder("train") + "/x.h5"
-        for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "sql", "--env", "Multigoal"],
+        for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "ppo", "--env", "Multigoal"],
                      ["--agent", "sac", "--env", "Pong"], ["--agent", "sac", "--env", "Multigoal", "--steps", "0"],
                      ["--agent", "sac", "--env", "Multigoal", "--preset", "fast"],
                      ["--agent", "sac", "--env", "Multigoal", "--alpha", "-1"],

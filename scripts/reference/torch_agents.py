@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """Writes Tests/S2ACCoreTests/Fixtures/torch_agents.json: one PyTorch update of each agent on
-fixed weights, a fixed batch and fixed standard-normal noise, checked by TorchAgentTests.swift.
+fixed weights, a fixed batch and fixed noise, checked by TorchAgentTests.swift.
 
 This is our own PyTorch implementation of the losses of REFERENCE.md section 4 (not the
 authors' code). Pinned like torch_critic_fixture.py: torch==2.15.0, numpy==2.3.5.
 Run from the repository root:  <venv>/bin/python scripts/reference/torch_agents.py
+Benchmark (bench-agents' PyTorch side for these agents):
+  OMP_WAIT_POLICY=passive <venv>/bin/python scripts/reference/torch_agents.py bench --threads 1
 
 Weights and batch are not stored: both sides draw them from xoshiro256** (the suite's
 Xoshiro256(seed:)) as value = bound * (2u - 1), u = (next >> 11) * 2^-53, in double, then
 rounded to float32 (see `draw`). The noise is stored (it is small). One function per agent
 (`sac_case`, ...) returns that agent's entry; add new agents to AGENTS.
 """
+import argparse
 import json
 import math
 import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -30,18 +34,18 @@ def draw(rng, bound, shape):
     return torch.tensor(np.array(rng.uniform(bound, n), dtype=np.float64).reshape(shape), dtype=DTYPE)
 
 
-def linear(rng, fan_in, fan_out, bias_bound=None):
-    """nn.Linear with weight then bias drawn with bound 1/sqrt(fan_in) (bias_bound if given)."""
+def linear(rng, fan_in, fan_out, bias_bound=None, scale=1.0):
+    """nn.Linear with weight then bias drawn with bound scale/sqrt(fan_in) (bias_bound if given)."""
     lin = torch.nn.Linear(fan_in, fan_out, dtype=DTYPE)
-    bound = 1.0 / math.sqrt(fan_in)
+    bound = scale / math.sqrt(fan_in)
     with torch.no_grad():
         lin.weight.copy_(draw(rng, bound, (fan_out, fan_in)))
         lin.bias.copy_(draw(rng, bias_bound if bias_bound is not None else bound, (fan_out,)))
     return lin
 
 
-def mlp_layers(rng, sizes):
-    return [linear(rng, sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+def mlp_layers(rng, sizes, scale=1.0):
+    return [linear(rng, sizes[i], sizes[i + 1], scale=scale) for i in range(len(sizes) - 1)]
 
 
 def mlp_forward(layers, x, act, final_act):
@@ -168,13 +172,199 @@ def sac_case():
     }
 
 
-AGENTS = {"sac": sac_case}
+SQL = {"seed": 616, "batch": 8, "obs": 5, "act": 2, "act_limit": 1.5, "particles": 4, "critic_hidden": [16, 16],
+       "actor_hidden": [16, 16, 16], "lr_critic": 1e-3, "lr_actor": 2e-3, "gamma": 0.9, "alpha": 0.5,
+       "score_temperature": 0.5, "tau": 0.1, "sampler_scale": 2.0}
+
+
+class TorchSQL:
+    """SQL as REFERENCE.md sections 3-4 describe the authors' version: twin ReLU critics and
+    targets, sampler a = act_limit * tanh(f(s, xi)) with xi ~ U[0,1)^d, soft value
+    V(s') = alpha logsumexp_j(minQ'(s', a'_j) / alpha) + alpha (d log 2 - log m), and the
+    sampler moved along the SVGD direction of the RBF kernel ("forth" bandwidth) between a
+    fixed particle set (the score) and a second, moved set (whose network output is pushed).
+    Written in the [B, m(fixed), m(moved), d] layout; the Swift side loops per state."""
+
+    def __init__(self, c, obs, act, rng=None):
+        self.c, self.obs, self.act, self.m = c, obs, act, c["particles"]
+        if rng is None:  # benchmark: PyTorch's own initialisation
+            def make(sizes):
+                return [torch.nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+        else:
+            def make(sizes, scale=1.0):
+                return mlp_layers(rng, sizes, scale)
+        self.q1, self.q2, self.q1t, self.q2t = (make([obs + act] + c["critic_hidden"] + [1]) for _ in range(4))
+        for tgt, src in ((self.q1t, self.q1), (self.q2t, self.q2)):
+            for lt, ls in zip(tgt, src):
+                with torch.no_grad():
+                    lt.weight.copy_(ls.weight); lt.bias.copy_(ls.bias)
+        self.f = make([obs + act] + c["actor_hidden"] + [act], *([c["sampler_scale"]] if rng else []))
+        self.critic_params = named("q1", self.q1) + named("q2", self.q2)
+        self.actor_params = named("svgd_net", self.f)
+        self.opt_c = torch.optim.Adam([t for _, t in self.critic_params], lr=c["lr_critic"])
+        self.opt_a = torch.optim.Adam([t for _, t in self.actor_params], lr=c["lr_actor"])
+
+    def sample(self, s, xi):
+        return self.c["act_limit"] * torch.tanh(mlp_forward(self.f, torch.cat([s, xi], dim=1), torch.relu, False))
+
+    @staticmethod
+    def q(layers, s, a):
+        return mlp_forward(layers, torch.cat([s, a], dim=1), torch.relu, False).reshape(-1)
+
+    def min_q(self, s, a):
+        return torch.minimum(self.q(self.q1, s, a), self.q(self.q2, s, a))
+
+    def target(self, s2, r, d, xi):
+        c, m = self.c, self.m
+        with torch.no_grad():
+            s2r = s2.repeat_interleave(m, dim=0)
+            a2 = self.sample(s2r, xi)
+            qt = torch.minimum(self.q(self.q1t, s2r, a2), self.q(self.q2t, s2r, a2)).view(-1, m)
+            v = c["alpha"] * torch.logsumexp(qt / c["alpha"], dim=1)
+            v = v + c["alpha"] * (self.act * math.log(2.0) - math.log(m))
+            return r + c["gamma"] * (1 - d) * v
+
+    def critic_loss(self, s, a, y):
+        return ((self.q(self.q1, s, a) - y) ** 2).mean() + ((self.q(self.q2, s, a) - y) ** 2).mean()
+
+    def direction(self, s, xi_fixed, xi_moved):
+        """The moved particles (with their graph) and the detached SVGD direction, [B*m, d]."""
+        m, dim = self.m, self.act
+        sr = s.repeat_interleave(m, dim=0)
+        fixed = self.sample(sr, xi_fixed).detach().requires_grad_(True)
+        score = torch.autograd.grad(self.min_q(sr, fixed).sum(), fixed)[0]
+        if self.c.get("score_temperature") is not None:
+            score = score / self.c["score_temperature"]
+        moved = self.sample(sr, xi_moved)
+        with torch.no_grad():
+            a, x, g = fixed.view(-1, m, 1, dim), moved.view(-1, 1, m, dim), score.view(-1, m, 1, dim)
+            diff = a - x                                     # a_j - x_i, [B, j, i, d]
+            r2 = (diff ** 2).sum(-1, keepdim=True)           # [B, j, i, 1]
+            h2 = r2.mean(dim=(1, 2, 3), keepdim=True) / 2 / (2 * math.log(m + 1.0))   # "forth": sigma^2
+            gamma = 1.0 / (1e-8 + 2 * h2)
+            k = torch.exp(-gamma * r2)
+            phi = (k * g - 2 * gamma * diff * k).sum(1) / m  # [B, i, d]
+        return moved, phi.reshape(-1, dim), torch.sqrt(h2).reshape(-1)
+
+    def update(self, s, a, r, s2, d, xi_next, xi_fixed, xi_moved):
+        y = self.target(s2, r, d, xi_next)
+        self.opt_c.zero_grad()
+        lc = self.critic_loss(s, a, y)
+        lc.backward()
+        self.opt_c.step()
+        for _, t in self.critic_params:
+            t.requires_grad_(False)
+        moved, phi, sigma = self.direction(s, xi_fixed, xi_moved)
+        surrogate = -(phi * moved).sum()
+        self.opt_a.zero_grad()
+        surrogate.backward()
+        self.opt_a.step()
+        for _, t in self.critic_params:
+            t.requires_grad_(True)
+        with torch.no_grad():
+            tau = self.c["tau"]
+            for tgt, src in ((self.q1t, self.q1), (self.q2t, self.q2)):
+                for lt, ls in zip(tgt, src):
+                    lt.weight.mul_(1 - tau).add_(tau * ls.weight)
+                    lt.bias.mul_(1 - tau).add_(tau * ls.bias)
+        return lc, y, surrogate, phi, sigma
+
+    def act_softmax(self, s, xi, gen):
+        with torch.no_grad():
+            sr = s.repeat_interleave(self.m, dim=0)
+            a = self.sample(sr, xi)
+            q = self.min_q(sr, a).view(-1, self.m)
+            w = torch.softmax(q, dim=1)
+            pick = torch.multinomial(w, 1, generator=gen).reshape(-1)
+            return a.view(-1, self.m, self.act)[torch.arange(len(s)), pick]
+
+
+def sql_case():
+    """SQL, REFERENCE sections 3-4. Draw order: q1, q2, q1_target, q2_target (then set to
+    copies of q1, q2), the sampler f's layers (bounds times sampler_scale = 2, so the particles
+    of a state spread and the kernel is not a few ulps wide), then the batch. The U[0,1) noise is stored:
+    s' particles, fixed particles, moved particles ([batch * m, act] each)."""
+    c = SQL
+    rng = Xoshiro256(c["seed"])
+    obs, act, lim, m = c["obs"], c["act"], c["act_limit"], c["particles"]
+    agent = TorchSQL(c, obs, act, rng)
+    data = batch(rng, c["batch"], obs, act, lim)
+    gen = torch.Generator().manual_seed(c["seed"])
+    xi_next, xi_fixed, xi_moved = (torch.rand(c["batch"] * m, act, generator=gen, dtype=DTYPE) for _ in range(3))
+    s, a, r, s2, d = data["observations"], data["actions"], data["rewards"], data["next_observations"], data["terminated"]
+
+    # Critic loss and gradients at the initial parameters; the actor's after the critic step.
+    y0 = agent.target(s2, r, d, xi_next)
+    lc0 = agent.critic_loss(s, a, y0)
+    gc = torch.autograd.grad(lc0, [t for _, t in agent.critic_params])
+    lc, y, surrogate, phi, sigma = agent.update(s, a, r, s2, d, xi_next, xi_fixed, xi_moved)
+    ga = {n: flat(t.grad) for n, t in agent.actor_params}
+    assert float(lc.detach()) == float(lc0.detach()), "the update's critic loss differs from the one at the initial weights"
+    after = {}
+    for prefix, layers in (("q1", agent.q1), ("q2", agent.q2), ("q1_targ", agent.q1t), ("q2_targ", agent.q2t)):
+        after.update({n: flat(t) for n, t in named(prefix, layers)})
+    after.update({n: flat(t) for n, t in agent.actor_params})
+    return {
+        "config": c,
+        "terminated": flat(data["terminated"]),
+        "truncated": flat(data["truncated"]),
+        "next_noise": flat(xi_next),
+        "fixed_noise": flat(xi_fixed),
+        "moved_noise": flat(xi_moved),
+        "target": flat(y),
+        "critic_loss": float(lc.detach()),
+        "critic_grads": {n: flat(g) for (n, _), g in zip(agent.critic_params, gc)},
+        "actor_surrogate": float(surrogate.detach()),
+        "direction": flat(phi),
+        "kernel_sigma": flat(sigma),
+        "actor_grads": ga,
+        "params_after_update": after,
+    }
+
+
+AGENTS = {"sac": sac_case, "sql": sql_case}
+
+
+def bench(threads, repeats):
+    """bench-agents' PyTorch side for the agents of this file: one full SQL update (batch 100,
+    m 10, authors-code sizes: critics 2 x 256, sampler 3 x 256) and one softmax action for one
+    state, at Hopper (11 x 3) and multigoal (2 x 2) dimensions. Prints
+    agent,env_dims,update_ms,action_ms (medians; CPU time with one thread, wall time otherwise)."""
+    torch.set_num_threads(threads)
+    clock = time.process_time if threads == 1 else time.perf_counter  # bench-agents' rule
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    for obs, act in ((11, 3), (2, 2)):
+        c = dict(SQL, particles=10, critic_hidden=[256, 256], actor_hidden=[256, 256, 256], lr_critic=1e-3,
+                 lr_actor=1e-3, gamma=0.99, alpha=0.2, score_temperature=None, tau=0.005, act_limit=1.0)
+        agent = TorchSQL(c, obs, act)
+        b, m = 100, c["particles"]
+        s, a, r, s2 = torch.randn(b, obs), torch.rand(b, act) * 2 - 1, torch.randn(b), torch.randn(b, obs)
+        d = torch.zeros(b)
+        ups, acts = [], []
+        for k in range(repeats + 2):
+            t0 = clock()
+            agent.update(s, a, r, s2, d, torch.rand(b * m, act), torch.rand(b * m, act), torch.rand(b * m, act))
+            t1 = clock()
+            agent.act_softmax(s[:1], torch.rand(m, act), gen)
+            t2 = clock()
+            if k >= 2:
+                ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+        print(f"sql,{obs}x{act},{np.median(ups):.4f},{np.median(acts):.4f}")
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", nargs="?", choices=["fixtures", "bench"], default="fixtures")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=10)
+    args = ap.parse_args()
     got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     if got != PINNED:
         sys.exit(f"torch_agents: need {PINNED}, found {got}")
+    if args.mode == "bench":
+        bench(args.threads, args.repeats)
+        return
     torch.set_num_threads(1)
     out = {
         "generator": "xoshiro256** via Xoshiro256(seed:), value = bound * (2u - 1) in double, rounded to float32; "

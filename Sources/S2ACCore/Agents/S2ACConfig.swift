@@ -128,19 +128,27 @@ public struct S2ACUpdateTrace {
     public var actorGradients: [[Float]]
 }
 
-/// The twin ELU critics of S2AC, their targets and optimiser (REFERENCE section 4).
+/// The twin critics of S2AC (ELU) and SQL (ReLU), their targets and optimiser (REFERENCE section 4).
 public final class S2ACCritics {
     public let q1, q2, target1, target2: MLP<Float>
     public let optimizer: Adam<Float>
 
-    init<G: RandomNumberGenerator>(observationDimension: Int, actionDimension: Int, config: S2ACConfig, using rng: inout G) {
+    /// S2AC's critics: ELU networks (REFERENCE section 4: second derivatives of Q).
+    convenience init<G: RandomNumberGenerator>(observationDimension: Int, actionDimension: Int, config: S2ACConfig, using rng: inout G) {
+        self.init(observationDimension: observationDimension, actionDimension: actionDimension, hidden: config.criticHidden,
+                  activation: .elu, learningRate: config.criticLearningRate, using: &rng)
+    }
+
+    /// q1, q2, then the two targets drawn from `rng` (targets start as copies of q1, q2).
+    init<G: RandomNumberGenerator>(observationDimension: Int, actionDimension: Int, hidden: [Int], activation: Activation,
+                                   learningRate: Double, using rng: inout G) {
         func make() -> MLP<Float> {
-            MLP(inputs: observationDimension + actionDimension, hidden: config.criticHidden, outputs: 1, activation: .elu, using: &rng)
+            MLP(inputs: observationDimension + actionDimension, hidden: hidden, outputs: 1, activation: activation, using: &rng)
         }
         q1 = make(); q2 = make()
         target1 = make(); target2 = make()
         target1.copyParameters(from: q1); target2.copyParameters(from: q2)
-        optimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: config.criticLearningRate)
+        optimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: learningRate)
     }
 
     public var parameters: [Tensor<Float>] { q1.parameters + q2.parameters }
@@ -154,8 +162,6 @@ public final class S2ACCritics {
     func update(batch: ReplayBatch, nextActions: Tensor<Float>, nextLogProb: Tensor<Float>, config: S2ACConfig,
                 trace: inout S2ACUpdateTrace) {
         let b = batch.batchSize, m = config.particles
-        let s = Tensor(batch.observations, shape: [b, batch.observationDim])
-        let a = Tensor(batch.actions, shape: [b, batch.actionDim])
         let s2 = Tensor(batch.nextObservations, shape: [b, batch.observationDim])
         let y: Tensor<Float> = withNoGrad {
             let qNext = minTargetQ(repeatRows(s2, m), nextActions).reshaped([b, m]).mean(axis: 1)
@@ -163,15 +169,25 @@ public final class S2ACCritics {
             let notDone = 1 - Tensor(batch.terminated, shape: [b])
             return Tensor(batch.rewards, shape: [b]) + notDone * value * Float(config.gamma)
         }
+        let (loss, grads) = step(batch: batch, target: y)
+        trace.criticLoss = loss
+        trace.target = y.scalars
+        trace.criticGradients = grads.map(\.scalars)
+    }
+
+    /// One Adam step on `mse(Q1(s,a), y) + mse(Q2(s,a), y)` for a detached target y ([batch]);
+    /// returns the loss and its gradients (q1 then q2 parameters) before the step.
+    func step(batch: ReplayBatch, target y: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>]) {
+        let b = batch.batchSize
+        let s = Tensor(batch.observations, shape: [b, batch.observationDim])
+        let a = Tensor(batch.actions, shape: [b, batch.actionDim])
         let q1v = q1(s, a).reshaped([b]), q2v = q2(s, a).reshaped([b])
         let loss = (q1v - y).square().mean() + (q2v - y).square().mean()
         let grads = grad(of: loss, wrt: parameters)
         for (p, g) in zip(parameters, grads) { p.grad = g }
         optimizer.step()
         optimizer.zeroGrad()
-        trace.criticLoss = loss.item
-        trace.target = y.scalars
-        trace.criticGradients = grads.map(\.scalars)
+        return (loss.item, grads)
     }
 
     func updateTargets(tau: Double) {

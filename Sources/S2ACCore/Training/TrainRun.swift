@@ -11,17 +11,19 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public var seed: Int
     public var preset: String
     public var checkpointEvery: Int
-    /// The agent's own configuration: `sac` for SAC, `s2ac` for the S2AC agents (the others nil).
+    /// The agent's own configuration: `sac` for SAC, `s2ac` for the S2AC agents, `sql` for SQL
+    /// (the others nil).
     public var sac: SACConfig?
     public var s2ac: S2ACConfig?
+    public var sql: SQLConfig?
     public var batchSize: Int
     public var replaySize: Int
     public var schedule: TrainingSchedule
 
     /// Agents `makeAgent` builds.
-    public static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta"]
+    public static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta", "sql"]
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
-    public static let plannedAgents = ["s2ac-phi-theta-psi", "sql", "sac-nf", "ddpg", "ppo"]
+    public static let plannedAgents = ["s2ac-phi-theta-psi", "sac-nf", "ddpg", "ppo"]
     /// Environments `makeEnv` builds.
     public static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
     public static let presets = ["paper", "authors-code", "smoke"]
@@ -67,8 +69,23 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             schedule.trainingSelection = .random
             schedule.evaluationSelection = .softmax
         }
+        var sql: SQLConfig?
+        if agent == "sql" {
+            var c: SQLConfig
+            switch preset {
+            case "authors-code": c = .authorsCode
+            case "smoke": c = .smoke(envID: env)
+            default: c = .paper(envID: env)
+            }
+            if let alpha { c.setAlpha(alpha) }
+            sql = c
+            // actor_sql.py: one sampler output while training; core.py tests by max and softmax
+            // over the m particles' min Q (softmax here, as for S2AC).
+            schedule.trainingSelection = .random
+            schedule.evaluationSelection = .softmax
+        }
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                              sac: agent == "sac" ? sac : nil, s2ac: s2ac, batchSize: sac.batchSize,
+                              sac: agent == "sac" ? sac : nil, s2ac: s2ac, sql: sql, batchSize: sac.batchSize,
                               replaySize: sac.replaySize, schedule: schedule)
     }
 
@@ -116,6 +133,8 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
                                batchSize: batchSize, using: &rng)
         case "s2ac-phi-theta":
             return try S2ACPhiTheta(observationDimension: obsDim, actionDimension: actDim, config: s2ac!, using: &rng)
+        case "sql":
+            return try SQL(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sql!, using: &rng)
         case "sac":
             return SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sac!, using: &rng)
         default:
