@@ -69,8 +69,23 @@ extension TrainRunConfig {
             if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }
             if let h = options.actorHidden { s.actorHidden = try Self.widths(h, flag: "actor-hidden") }
             c.sac = s
+        } else if var s = c.sql {
+            if let m = options.particles {
+                guard (2...10_000).contains(m) else { throw InputError("--particles must be in 2...10000, got \(m)") }
+                s.particles = m
+            }
+            if options.svgdSteps != nil { throw refuse("svgd-steps") }
+            if options.svgdStepSize != nil { throw refuse("svgd-step-size") }
+            if options.sigmaP0 != nil { throw refuse("sigma-p0") }
+            if let b = options.bandwidth {
+                do { _ = try Bandwidth(parsing: b) } catch { throw InputError("--\(error)") }
+                s.bandwidth = b
+            }
+            if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }
+            if let h = options.actorHidden { s.actorHidden = try Self.widths(h, flag: "actor-hidden") }
+            c.sql = s
         } else {
-            throw InputError("--agent \(agent) takes none of the S2AC/SAC options")
+            throw InputError("--agent \(agent) takes none of these options")
         }
         return c
     }
