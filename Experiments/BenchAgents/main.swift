@@ -27,7 +27,20 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
+    /// Every agent this tool can time.
+    static let benchedAgents = ["s2ac-phi", "s2ac-phi-theta", "sac-nf"]
+
+    @Option(name: .customLong("agents"), help: "Comma-separated agents to time (default: all of \(benchedAgents.joined(separator: ", "))).")
+    var agentFilter: String = ""
+
+    var selectedAgents: [String] {
+        agentFilter.isEmpty ? Self.benchedAgents : agentFilter.split(separator: ",").map(String.init)
+    }
+
     func validate() throws {
+        for name in selectedAgents where !Self.benchedAgents.contains(name) {
+            throw ValidationError("--agents: unknown agent '\(name)'; known: \(Self.benchedAgents.joined(separator: ", "))")
+        }
         try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
@@ -84,10 +97,11 @@ struct BenchAgents: ParsableCommand {
             (try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhi),
             (try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhiTheta),
         ]
-        let torch = torchTimes()
+        let s2acSelected = agents.contains { selectedAgents.contains($0.0.name) }
+        let torch = s2acSelected ? torchTimes() : [:]
         let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
-        for (agent, steps) in agents {
+        for (agent, steps) in agents where selectedAgents.contains(agent.name) {
             let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
             for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .softmax, using: &rng) }
             var up: [Double] = [], ac: [Double] = []
@@ -106,6 +120,9 @@ struct BenchAgents: ParsableCommand {
             print(line)
             lines.append(line)
         }
+        if selectedAgents.contains("sac-nf") {
+            lines += sacNFRows(peak: &peak, probe: probe)
+        }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
@@ -113,6 +130,67 @@ struct BenchAgents: ParsableCommand {
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+
+    /// Runs `script` with `arguments` under the PyTorch Python (OMP_WAIT_POLICY=passive) and
+    /// returns its stdout lines `name,dims,update_ms,action_ms` keyed by "name,dims".
+    func torchLines(script: String, arguments: [String]) -> [String: (Double, Double)] {
+        guard !torchPython.isEmpty, FileManager.default.isExecutableFile(atPath: torchPython) else { return [:] }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: torchPython)
+        p.arguments = [script] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["OMP_WAIT_POLICY"] = "passive"
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        do { try p.run() } catch { print("bench-agents: cannot run PyTorch: \(error)"); return [:] }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        var out: [String: (Double, Double)] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: ",").map(String.init)
+            if f.count == 4, let u = Double(f[2]), let a = Double(f[3]) { out[f[0] + "," + f[1]] = (u, a) }
+        }
+        return out
+    }
+
+    /// SAC-NF (paper preset: 2 x 256 ReLU networks, batch 100, 2 radial layers) at Hopper (11 x 3)
+    /// and multigoal (2 x 2) dimensions: one full update and one single-state `sample` action,
+    /// beside scripts/reference/torch_agents.py's `bench` mode with the same threads.
+    func sacNFRows(peak: inout Double, probe: SGEMMPeakProbe) -> [String] {
+        let torch = torchLines(script: "scripts/reference/torch_agents.py",
+                               arguments: ["bench", "--threads", "\(threads)", "--repeats", "\(repetitions)"])
+        var rows: [String] = []
+        for (obs, act) in [(11, 3), (2, 2)] {
+            var rng = SeedTree(seed: 3).stream(.networkInit)
+            let config = SACNFConfig.paper(envID: "Hopper-v4")
+            let agent = SACNF(observationDimension: obs, actionDimension: act, actionLimit: 1, config: config, using: &rng)
+            let b = config.sac.batchSize
+            var batch = ReplayBatch(batchSize: b, observationDim: obs, actionDim: act)
+            batch.observations = (0..<(b * obs)).map { _ in Float(rng.nextGaussian()) }
+            batch.nextObservations = (0..<(b * obs)).map { _ in Float(rng.nextGaussian()) }
+            batch.actions = (0..<(b * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
+            batch.rewards = (0..<b).map { _ in Float(rng.nextGaussian()) }
+            let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
+            let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
+            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .sample, using: &rng) }
+            var up: [Double] = [], ac: [Double] = []
+            for _ in 0..<repetitions {
+                up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
+                ac.append(seconds { _ = agent.act(observations: state, selection: .sample, using: &rng) })
+            }
+            let u = median(up), a = median(ac)
+            peak = max(peak, peakGFLOPS(probe))
+            let gflops = Double(flops) / u / 1e9
+            let t = torch["sac-nf,\(obs)x\(act)"]
+            let line = ["sac-nf", "\(obs)x\(act)", "\(b)", "1", "0", "\(threads)",
+                        fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
+                        fmt(gflops), fmt(gflops / peak)].joined(separator: ",")
+            print(line + (t.map { ", torch/swift update \(fmt($0.0 / (u * 1e3)))" } ?? ""))
+            rows.append(line)
+        }
+        return rows
+    }
 }
 
 BenchAgents.suiteMain()
