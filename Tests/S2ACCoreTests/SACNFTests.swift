@@ -42,11 +42,57 @@ import S2ACCore
                 let g = grad(of: out, wrt: [z], seed: Tensor(seed, shape: [n, d]))[0].scalars
                 for i in 0..<n { jac[i][j] = Array(g[(i * d)..<(i * d + d)]) }
             }
+            // The autodiff Jacobian itself against central differences of the forward pass.
+            let eps = 1e-6
+            var zv = z.scalars
+            for i in 0..<n {
+                for k in 0..<d {
+                    let x = zv[i * d + k]
+                    zv[i * d + k] = x + eps
+                    let up = flow(Tensor(zv, shape: [n, d])).z.scalars
+                    zv[i * d + k] = x - eps
+                    let down = flow(Tensor(zv, shape: [n, d])).z.scalars
+                    zv[i * d + k] = x
+                    for j in 0..<d {
+                        let fd = (up[i * d + j] - down[i * d + j]) / (2 * eps)
+                        #expect(abs(fd - jac[i][j][k]) < 1e-7 * max(1, abs(fd)), "d \(d) row \(i): J[\(j)][\(k)]")
+                    }
+                }
+            }
             let closed = logDet.scalars
             for i in 0..<n {
                 let expected = Self.logAbsDet(jac[i])
                 #expect(abs(closed[i] - expected) < 1e-10 * max(1, abs(expected)),
                         "d \(d), log alpha \(logAlpha), beta \(beta), row \(i): \(closed[i]) vs \(expected)")
+            }
+        }
+    }
+
+    /// The gradients with respect to z0, log_alpha and beta of <w, z'> + <v, logDet> against
+    /// central differences, in Double.
+    @Test func radialParameterGradientsMatchFiniteDifferences() {
+        var rng = Xoshiro256(seed: 11)
+        let (n, d) = (5, 3)
+        let flow = RadialFlow<Double>(dimension: d, initBound: 0.8, using: &rng)
+        let z = Tensor<Double>((0..<(n * d)).map { _ in rng.nextGaussian() }, shape: [n, d])
+        let w = Tensor<Double>((0..<(n * d)).map { _ in rng.nextGaussian() }, shape: [n, d])
+        let v = Tensor<Double>((0..<n).map { _ in rng.nextGaussian() }, shape: [n])
+        func objective() -> Tensor<Double> {
+            let (out, logDet) = flow(z)
+            return (out * w).sum() + (logDet * v).sum()
+        }
+        let grads = grad(of: objective(), wrt: flow.parameters)
+        for (p, g) in zip(flow.parameters, grads) {
+            var values = p.scalars
+            for k in values.indices {
+                let x = values[k], eps = 1e-6
+                values[k] = x + eps; p.assign(Tensor(values, shape: p.shape))
+                let up = withNoGrad { objective().item }
+                values[k] = x - eps; p.assign(Tensor(values, shape: p.shape))
+                let down = withNoGrad { objective().item }
+                values[k] = x; p.assign(Tensor(values, shape: p.shape))
+                let fd = (up - down) / (2 * eps)
+                #expect(abs(fd - g.scalars[k]) < 1e-7 * max(1, abs(fd)), "parameter \(p.shape)[\(k)]: \(g.scalars[k]) vs \(fd)")
             }
         }
     }
