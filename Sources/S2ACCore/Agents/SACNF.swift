@@ -12,10 +12,12 @@ import Foundation
 // external package. Its `NormalizingFlowPolicy` draws u0 = mu(s) + sigma(s) xi, applies
 // `n_flows` radial layers whose parameters are plain tensors (not functions of the state), then
 // tanh; `log pi = log N(u0) - sum_k log|det J_k| - sum log(1 - a^2)`. It trains the Gaussian
-// part and the flow with two Adam optimisers (`lr` and `actor_lr`) on the same loss. The S2AC
-// paper's Fig 8j also names an "IAF" baseline; we implement the radial SAC-NF only.
+// part and the flow with two Adam optimisers (`lr` and `actor_lr`) on the same loss. The paper's
+// text available to us (abstract and introduction) does not fix the flow; its per-environment
+// settings were not readable here. The S2AC paper's Fig 8j also names an "IAF" baseline; we
+// implement the radial SAC-NF only.
 //
-// What we implement: K radial layers (Rezende & Mohamed 2015, Eq. 14)
+// What we implement: K = `flowLayers` (default 2) radial layers (Rezende & Mohamed 2015)
 //   z' = z + beta h(alpha, r) (z - z0),  r = |z - z0|,  h = 1 / (alpha + r),  alpha = exp(log_alpha),
 //   log|det dz'/dz| = (d - 1) log|1 + beta h| + log|1 + beta alpha h^2|
 // (the second factor is the code's 1 + beta h + beta h' r with h' = -h^2), each layer with its
@@ -45,9 +47,10 @@ public struct SACNFConfig: Codable, Equatable, Sendable {
         SACNFConfig(sac: .paper(envID: envID), flowLayers: 2, flowLearningRate: 3e-4, flowInitBound: 0.01)
     }
 
-    /// The SAC-NF code's `main.py` defaults (the S2AC authors' code has no SAC-NF): one hidden
-    /// layer of 256 for the policy, 2 x 256 critics, learning rates 3e-4, batch 256, alpha 0.05,
-    /// gamma 0.99, tau 0.005, 2 radial layers.
+    /// The SAC-NF code's `main.py` defaults as found in the derived copy named in the file
+    /// comment (the S2AC authors' code has no SAC-NF): one hidden layer of 256 for the policy,
+    /// 2 x 256 critics, learning rates 3e-4, batch 256, alpha 0.05, gamma 0.99, tau 0.005,
+    /// 2 radial layers.
     public static var authorsCode: SACNFConfig {
         SACNFConfig(sac: SACConfig(criticHidden: [256, 256], actorHidden: [256], activation: .relu,
                                    criticLearningRate: 3e-4, actorLearningRate: 3e-4, batchSize: 256, gamma: 0.99,
