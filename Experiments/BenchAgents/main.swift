@@ -29,7 +29,7 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
-    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "sql"]
+    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "sql", "sac-nf"]
 
     @Option(help: "Comma-separated agents to time (\(agentNames.joined(separator: ", "))).")
     var agents: String = agentNames.joined(separator: ",")
@@ -104,35 +104,46 @@ struct BenchAgents: ParsableCommand {
         config.actorHidden = [256, 256, 256]
         let sql = SQLConfig.authorsCode
         let selected = selectedAgents
-        // (agent, svgd steps, particles); SVGD steps 0 for SQL, whose sampler is amortized.
-        var cases: [(agent: Agent, steps: Int, particles: Int)] = []
+        // (agent, svgd steps, particles, test-time selection); SVGD steps 0 for SQL, whose sampler
+        // is amortized, and for SAC-NF (one sample, particles 1).
+        var cases: [(agent: Agent, steps: Int, particles: Int, selection: ActionSelection)] = []
         if selected.contains("s2ac-phi") {
-            cases.append((try S2ACPhi(observationDimension: 11, actionDimension: 3, config: config, using: &rng), config.stepsPhi, config.particles))
+            cases.append((try S2ACPhi(observationDimension: 11, actionDimension: 3, config: config, using: &rng), config.stepsPhi,
+                          config.particles, .softmax))
         }
         if selected.contains("s2ac-phi-theta") {
             cases.append((try S2ACPhiTheta(observationDimension: 11, actionDimension: 3, config: config, using: &rng),
-                          config.stepsPhiTheta, config.particles))
+                          config.stepsPhiTheta, config.particles, .softmax))
         }
         if selected.contains("sql") {
             for (obs, act) in [(11, 3), (2, 2)] {
                 cases.append((try SQL(observationDimension: obs, actionDimension: act, actionLimit: 1, config: sql, using: &rng),
-                              0, sql.particles))
+                              0, sql.particles, .softmax))
+            }
+        }
+        if selected.contains("sac-nf") {
+            // Paper preset: 2 x 256 ReLU networks, batch 100, two radial layers.
+            let nf = SACNFConfig.paper(envID: "Hopper-v4")
+            for (obs, act) in [(11, 3), (2, 2)] {
+                cases.append((SACNF(observationDimension: obs, actionDimension: act, actionLimit: 1, config: nf, using: &rng), 0, 1, .sample))
             }
         }
         var torch: [String: (Double, Double)] = [:]
         if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
-        if selected.contains("sql") { torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 } }
+        if selected.contains("sql") || selected.contains("sac-nf") {
+            torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
+        }
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
-        for (agent, steps, particles) in cases {
+        for (agent, steps, particles, selection) in cases {
             let (obs, act) = (agent.observationDimension, agent.actionDimension)
             let batch = benchBatch(size: batchSize, obs: obs, act: act, using: &rng)
             let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
             let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
-            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .softmax, using: &rng) }
+            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
             var up: [Double] = [], ac: [Double] = []
             for _ in 0..<repetitions {
                 up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
-                ac.append(seconds { _ = agent.act(observations: state, selection: .softmax, using: &rng) })
+                ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
             }
             let u = median(up), a = median(ac)
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.

@@ -30,7 +30,26 @@ struct AgentFixture: Decodable {
         let critic_loss, actor_surrogate: Double
         let critic_grads, actor_grads, params_after_update: [String: [Double]]
     }
-    struct Agents: Decodable { let sac: SACCase; let sql: SQLCase }
+    struct SACNFCase: Decodable {
+        struct Config: Decodable {
+            let seed: UInt64
+            let batch, obs, act, flow_layers: Int
+            let act_limit, flow_bound: Double
+            let critic_hidden, actor_hidden: [Int]
+            let lr_critic, lr_actor, lr_flow, gamma, alpha_critic, alpha_actor, tau, log_std_bias_bound: Double
+        }
+        let config: Config
+        let terminated, truncated, next_noise, noise, mean_action: [Double]
+        let critic_loss, actor_loss, actor_loss_after_critic_step: Double
+        let critic_grads, actor_grads, params_after_update: [String: [Double]]
+        let critic_grads_float64, actor_grads_float64: [String: [Double]]
+    }
+    struct Agents: Decodable {
+        let sac: SACCase
+        let sql: SQLCase
+        let sacNF: SACNFCase
+        enum CodingKeys: String, CodingKey { case sac, sql, sacNF = "sac-nf" }
+    }
     let agents: Agents
 
     static func load() throws -> AgentFixture {
@@ -81,7 +100,7 @@ struct AgentFixture: Decodable {
         for l in sac.actor.trunk.layers { d.fill(l) }
         d.fill(sac.actor.mu)
         d.fill(sac.actor.logStd, biasBound: c.log_std_bias_bound)
-        for q in [sac.q1, sac.q2, sac.q1Target, sac.q2Target] { for l in q.layers { d.fill(l) } }
+        for q in [sac.critics.q1, sac.critics.q2, sac.critics.q1Target, sac.critics.q2Target] { for l in q.layers { d.fill(l) } }
         let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
                             terminated: f.terminated, truncated: f.truncated)
         return (sac, batch)
@@ -99,7 +118,7 @@ struct AgentFixture: Decodable {
         #expect(relativeError([l.criticLoss], [f.critic_loss]) < tol, "critic loss \(l.criticLoss) vs \(f.critic_loss)")
         #expect(relativeError([l.actorLoss], [f.actor_loss]) < tol, "actor loss \(l.actorLoss) vs \(f.actor_loss)")
         var worst = 0.0
-        let criticNames = sac.q1.namedParameters.map { "q1.\($0.name)" } + sac.q2.namedParameters.map { "q2.\($0.name)" }
+        let criticNames = sac.critics.q1.namedParameters.map { "q1.\($0.name)" } + sac.critics.q2.namedParameters.map { "q2.\($0.name)" }
         #expect(criticNames.count == l.criticGradients.count && f.critic_grads.count == criticNames.count)
         for (name, g) in zip(criticNames, l.criticGradients) {
             let e = relativeError(g.scalars, try #require(f.critic_grads[name], "\(name)"))
@@ -189,5 +208,87 @@ struct AgentFixture: Decodable {
             check(p.scalars, try #require(f.params_after_update[name], "\(name)"), "\(name) after one update")
         }
         print("SQL update vs PyTorch: largest relative error \(worst)")
+    }
+
+    /// The fixture's SAC-NF agent and batch (draw order of torch_agents.py's SACNFTorch).
+    func sacNFFromFixture(_ f: AgentFixture.SACNFCase) -> (SACNF, ReplayBatch) {
+        let c = f.config
+        var config = SACNFConfig.paper(envID: "Hopper-v4")
+        config.sac.criticHidden = c.critic_hidden; config.sac.actorHidden = c.actor_hidden
+        config.sac.criticLearningRate = c.lr_critic; config.sac.actorLearningRate = c.lr_actor
+        config.flowLearningRate = c.lr_flow; config.flowLayers = c.flow_layers
+        config.sac.batchSize = c.batch; config.sac.gamma = c.gamma
+        config.sac.alphaCritic = c.alpha_critic; config.sac.alphaActor = c.alpha_actor; config.sac.tau = c.tau
+        var init_ = Xoshiro256(seed: 1)
+        let agent = SACNF(observationDimension: c.obs, actionDimension: c.act, actionLimit: Float(c.act_limit),
+                          config: config, using: &init_)
+        var d = Drawer(rng: Xoshiro256(seed: c.seed))
+        let base = agent.actor.gaussian
+        for l in base.trunk.layers { d.fill(l) }
+        d.fill(base.mu)
+        d.fill(base.logStd, biasBound: c.log_std_bias_bound)
+        for flow in agent.actor.flows {
+            for p in flow.parameters { p.assign(Tensor(d.values(c.flow_bound, p.count), shape: p.shape)) }
+        }
+        for q in [agent.critics.q1, agent.critics.q2, agent.critics.q1Target, agent.critics.q2Target] {
+            for l in q.layers { d.fill(l) }
+        }
+        let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
+                            terminated: f.terminated, truncated: f.truncated)
+        return (agent, batch)
+    }
+
+    /// Every gradient within 1e-5 of PyTorch's float32 gradient or of its float64 gradient from
+    /// the same float32 inputs, and within 1e-4 of both: in a log_alpha gradient the batch sum
+    /// cancels to ~1e-3 of its terms, so float32 rounding alone moves it by ~1.8e-5 (PyTorch's
+    /// float32 value is that far from its float64 one).
+    @Test func sacNFLossesAndGradientsMatchPyTorch() throws {
+        let f = try AgentFixture.load().agents.sacNF
+        let (agent, batch) = sacNFFromFixture(f)
+        let shape = [f.config.batch, f.config.act]
+        let l = agent.losses(batch: batch, nextNoise: Tensor(f.next_noise.map { Float($0) }, shape: shape),
+                             noise: Tensor(f.noise.map { Float($0) }, shape: shape))
+        let tol = 1e-5
+        #expect(relativeError([l.criticLoss], [f.critic_loss]) < tol, "critic loss \(l.criticLoss) vs \(f.critic_loss)")
+        #expect(relativeError([l.actorLoss], [f.actor_loss]) < tol, "actor loss \(l.actorLoss) vs \(f.actor_loss)")
+        let critics = agent.critics
+        let criticNames = critics.q1.namedParameters.map { "q1.\($0.name)" } + critics.q2.namedParameters.map { "q2.\($0.name)" }
+        // The Gaussian part then the flow layers (z0, log_alpha, beta each).
+        let actorNames = agent.actor.namedParameters.map { "actor.\($0.name)" }
+        #expect(criticNames.count == l.criticGradients.count && f.critic_grads.count == criticNames.count)
+        #expect(f.actor_grads.count == actorNames.count && l.actorGradients.count == actorNames.count)
+        #expect(actorNames.filter { $0.contains(".flow.") }.count == 3 * f.config.flow_layers)
+        var worst64 = 0.0, worst32 = 0.0
+        let pairs = zip(criticNames, l.criticGradients).map { ($0, $1, f.critic_grads[$0], f.critic_grads_float64[$0]) }
+            + zip(actorNames, l.actorGradients).map { ($0, $1, f.actor_grads[$0], f.actor_grads_float64[$0]) }
+        for (name, g, t32, t64) in pairs {
+            let e64 = relativeError(g.scalars, try #require(t64, "\(name)"))
+            let e32 = relativeError(g.scalars, try #require(t32, "\(name)"))
+            (worst64, worst32) = (max(worst64, e64), max(worst32, e32))
+            #expect(min(e64, e32) < tol && max(e64, e32) < 10 * tol, "gradient \(name): \(e32) vs float32, \(e64) vs float64")
+        }
+        var g = Xoshiro256(seed: 0)
+        let mean = agent.act(observations: Tensor(batch.observations, shape: [f.config.batch, f.config.obs]),
+                             selection: .mean, using: &g)
+        #expect(relativeError(mean.scalars, f.mean_action) < tol)
+        print("SAC-NF gradients vs PyTorch: largest relative error \(worst64) (float64), \(worst32) (float32)")
+    }
+
+    @Test func sacNFUpdateMatchesPyTorch() throws {
+        let f = try AgentFixture.load().agents.sacNF
+        let (agent, batch) = sacNFFromFixture(f)
+        let shape = [f.config.batch, f.config.act]
+        let l = agent.update(batch: batch, nextNoise: Tensor(f.next_noise.map { Float($0) }, shape: shape),
+                             noise: Tensor(f.noise.map { Float($0) }, shape: shape))
+        #expect(relativeError([l.actorLoss], [f.actor_loss_after_critic_step]) < 1e-5)
+        let params = agent.parameterTensors
+        #expect(params.count == f.params_after_update.count)
+        var worst = 0.0
+        for (name, p) in params {
+            let e = relativeError(p.scalars, try #require(f.params_after_update[name], "\(name)"))
+            worst = max(worst, e)
+            #expect(e < 1e-5, "\(name) after one update: \(e)")
+        }
+        print("SAC-NF update vs PyTorch: largest relative parameter error \(worst)")
     }
 }

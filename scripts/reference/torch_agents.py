@@ -322,10 +322,168 @@ def sql_case():
     }
 
 
-AGENTS = {"sac": sac_case, "sql": sql_case}
+SAC_NF = {"seed": 616, "batch": 8, "obs": 5, "act": 3, "act_limit": 1.5, "critic_hidden": [16, 16],
+          "actor_hidden": [16, 16], "flow_layers": 2, "flow_bound": 0.4, "lr_critic": 1e-3, "lr_actor": 2e-3,
+          "lr_flow": 5e-3, "gamma": 0.99, "alpha_critic": 0.2, "alpha_actor": 0.3, "tau": 0.1, "log_std_bias_bound": 3.0}
 
 
-def bench(threads, repeats):
+def radial_flow(z, z0, log_alpha, beta):
+    """One radial layer (Rezende & Mohamed 2015): z + beta h (z - z0), h = 1/(alpha + |z - z0|),
+    and log|det| = (d-1) log|1 + beta h| + log|1 + beta alpha h^2| per row."""
+    d = z.shape[1]
+    diff = z - z0
+    r = torch.sqrt((diff ** 2).sum(dim=1, keepdim=True))
+    alpha = torch.exp(log_alpha)
+    h = 1.0 / (alpha + r)
+    log_det = torch.log(torch.abs(1 + beta * alpha * h * h))
+    if d > 1:
+        log_det = log_det + (d - 1) * torch.log(torch.abs(1 + beta * h))
+    return z + beta * h * diff, log_det.reshape(-1)
+
+
+class SACNFTorch:
+    """SAC-NF with K radial layers between the Gaussian sample and the tanh (see SACNF.swift).
+    Draw order: actor trunk layers, mu, log_std (bias bound `log_std_bias_bound`), each flow
+    layer's z0 [1, act], log_alpha [1], beta [1] (bound `flow_bound`), q1, q2, q1_target, q2_target."""
+
+    def __init__(self, c, rng, weight_bound=None):
+        obs, act, h = c["obs"], c["act"], c["actor_hidden"]
+        self.c = c
+        self.trunk = mlp_layers(rng, [obs] + h)
+        self.mu = linear(rng, h[-1], act)
+        self.log_std = linear(rng, h[-1], act, bias_bound=c["log_std_bias_bound"])
+        self.flows = []
+        for _ in range(c["flow_layers"]):
+            self.flows.append([draw(rng, c["flow_bound"], s).requires_grad_() for s in ((1, act), (1,), (1,))])
+        self.q1, self.q2, self.q1t, self.q2t = [mlp_layers(rng, [obs + act] + c["critic_hidden"] + [1]) for _ in range(4)]
+        self._collect()
+
+    def to_double(self):
+        """The same values in float64 (for a rounding-free reference of the gradients)."""
+        for layers in (self.trunk, [self.mu, self.log_std], self.q1, self.q2, self.q1t, self.q2t):
+            for lin in layers:
+                lin.double()
+        self.flows = [[t.detach().double().requires_grad_() for t in f] for f in self.flows]
+        self._collect()
+        return self
+
+    def _collect(self):
+        c = self.c
+        self.gaussian_params = named("trunk", self.trunk)
+        self.gaussian_params += [("mu.weight", self.mu.weight), ("mu.bias", self.mu.bias),
+                                 ("log_std.weight", self.log_std.weight), ("log_std.bias", self.log_std.bias)]
+        self.flow_params = [(f"flow.{k}.{n}", t) for k, f in enumerate(self.flows) for n, t in zip(("z0", "log_alpha", "beta"), f)]
+        self.actor_params = self.gaussian_params + self.flow_params
+        self.critic_params = named("q1", self.q1) + named("q2", self.q2)
+        self.opt_c = torch.optim.Adam([t for _, t in self.critic_params], lr=c["lr_critic"])
+        self.opt_g = torch.optim.Adam([t for _, t in self.gaussian_params], lr=c["lr_actor"])
+        self.opt_f = torch.optim.Adam([t for _, t in self.flow_params], lr=c["lr_flow"])
+
+    def policy(self, s, xi):
+        hh = mlp_forward(self.trunk, s, torch.relu, True)
+        m = self.mu(hh)
+        ls = torch.clamp(self.log_std(hh), -20.0, 2.0)
+        u = m + torch.exp(ls) * xi
+        logp = (-0.5 * xi ** 2 - ls - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        for z0, log_alpha, beta in self.flows:
+            u, log_det = radial_flow(u, z0, log_alpha, beta)
+            logp = logp - log_det
+        logp = logp - (2 * (math.log(2.0) - u - torch.nn.functional.softplus(-2 * u))).sum(dim=1)
+        return self.c["act_limit"] * torch.tanh(u), logp
+
+    def mean_action(self, s):
+        u = self.mu(mlp_forward(self.trunk, s, torch.relu, True))
+        for z0, log_alpha, beta in self.flows:
+            u, _ = radial_flow(u, z0, log_alpha, beta)
+        return self.c["act_limit"] * torch.tanh(u)
+
+    @staticmethod
+    def q(layers, s, a):
+        return mlp_forward(layers, torch.cat([s, a], dim=1), torch.relu, False).reshape(-1)
+
+    def critic_loss(self, data, next_noise):
+        c = self.c
+        s, a, r = data["observations"], data["actions"], data["rewards"]
+        s2, d = data["next_observations"], data["terminated"]
+        with torch.no_grad():
+            a2, logp2 = self.policy(s2, next_noise)
+            soft = torch.minimum(self.q(self.q1t, s2, a2), self.q(self.q2t, s2, a2)) - c["alpha_critic"] * logp2
+            y = r + c["gamma"] * (1 - d) * soft
+        return ((self.q(self.q1, s, a) - y) ** 2).mean() + ((self.q(self.q2, s, a) - y) ** 2).mean()
+
+    def actor_loss(self, data, noise):
+        s = data["observations"]
+        pa, logp = self.policy(s, noise)
+        return (self.c["alpha_actor"] * logp - torch.minimum(self.q(self.q1, s, pa), self.q(self.q2, s, pa))).mean()
+
+    def update(self, data, next_noise, noise):
+        """Critic Adam step; actor loss on the updated critics, one gradient, Adam steps of the
+        Gaussian part and of the flow with their own rates; Polyak averaging. Returns the actor loss."""
+        self.opt_c.zero_grad()
+        self.critic_loss(data, next_noise).backward()
+        self.opt_c.step()
+        loss = self.actor_loss(data, noise)
+        grads = torch.autograd.grad(loss, [t for _, t in self.actor_params])
+        for (_, t), g in zip(self.actor_params, grads):
+            t.grad = g
+        self.opt_g.step()
+        self.opt_f.step()
+        tau = self.c["tau"]
+        with torch.no_grad():
+            for tgt, src in ((self.q1t, self.q1), (self.q2t, self.q2)):
+                for lt, ls in zip(tgt, src):
+                    for pt, ps in ((lt.weight, ls.weight), (lt.bias, ls.bias)):
+                        pt.mul_(1 - tau).add_(tau * ps)
+        return loss
+
+
+def sac_nf_case():
+    """SAC-NF, SACNF.swift: draw order in SACNFTorch, then the batch."""
+    c = SAC_NF
+    rng = Xoshiro256(c["seed"])
+    agent = SACNFTorch(c, rng)
+    data = batch(rng, c["batch"], c["obs"], c["act"], c["act_limit"])
+    gen = torch.Generator().manual_seed(c["seed"])
+    next_noise = torch.randn(c["batch"], c["act"], generator=gen, dtype=DTYPE)
+    noise = torch.randn(c["batch"], c["act"], generator=gen, dtype=DTYPE)
+    lc = agent.critic_loss(data, next_noise)
+    gc = torch.autograd.grad(lc, [t for _, t in agent.critic_params])
+    la = agent.actor_loss(data, noise)
+    ga = torch.autograd.grad(la, [t for _, t in agent.actor_params])
+    with torch.no_grad():
+        mean_action = agent.mean_action(data["observations"])
+    # The same gradients in float64 from the same float32 inputs: the sum over the batch in a
+    # log_alpha gradient cancels to ~1e-3 of its terms, where float32 rounding alone reaches 1e-5.
+    agent64 = SACNFTorch(c, Xoshiro256(c["seed"])).to_double()
+    data64 = {k: v.double() for k, v in data.items()}
+    gc64 = torch.autograd.grad(agent64.critic_loss(data64, next_noise.double()), [t for _, t in agent64.critic_params])
+    ga64 = torch.autograd.grad(agent64.actor_loss(data64, noise.double()), [t for _, t in agent64.actor_params])
+    loss_after = agent.update(data, next_noise, noise)
+    after = {f"actor.{n}": flat(t) for n, t in agent.actor_params}
+    for prefix, layers in (("q1", agent.q1), ("q2", agent.q2), ("q1_target", agent.q1t), ("q2_target", agent.q2t)):
+        after.update({n: flat(t) for n, t in named(prefix, layers)})
+    return {
+        "config": c,
+        "terminated": flat(data["terminated"]),
+        "truncated": flat(data["truncated"]),
+        "next_noise": flat(next_noise),
+        "noise": flat(noise),
+        "critic_loss": float(lc.detach()),
+        "actor_loss": float(la.detach()),
+        "critic_grads": {n: flat(g) for (n, _), g in zip(agent.critic_params, gc)},
+        "actor_grads": {f"actor.{n}": flat(g) for (n, _), g in zip(agent.actor_params, ga)},
+        "critic_grads_float64": {n: flat(g) for (n, _), g in zip(agent.critic_params, gc64)},
+        "actor_grads_float64": {f"actor.{n}": flat(g) for (n, _), g in zip(agent.actor_params, ga64)},
+        "mean_action": flat(mean_action),
+        "actor_loss_after_critic_step": float(loss_after.detach()),
+        "params_after_update": after,
+    }
+
+
+AGENTS = {"sac": sac_case, "sql": sql_case, "sac-nf": sac_nf_case}
+
+
+def bench_sql(threads, repeats):
     """bench-agents' PyTorch side for the agents of this file: one full SQL update (batch 100,
     m 10, authors-code sizes: critics 2 x 256, sampler 3 x 256) and one softmax action for one
     state, at Hopper (11 x 3) and multigoal (2 x 2) dimensions. Prints
@@ -353,6 +511,40 @@ def bench(threads, repeats):
         print(f"sql,{obs}x{act},{np.median(ups):.4f},{np.median(acts):.4f}")
 
 
+def bench_sac_nf(threads, repeats, warmup=3):
+    """One SAC-NF update (batch 100, 2 x 256 ReLU networks,
+    2 radial layers) and one single-state action at Hopper (11 x 3) and multigoal (2 x 2)
+    dimensions; prints `sac-nf,<obs>x<act>,<update ms>,<action ms>` per case (medians; CPU
+    time with one thread, wall time otherwise, as bench-agents measures)."""
+    torch.set_num_threads(threads)
+    clock = time.process_time if threads == 1 else time.perf_counter
+    for obs, act in ((11, 3), (2, 2)):
+        c = dict(SAC_NF, obs=obs, act=act, batch=100, critic_hidden=[256, 256], actor_hidden=[256, 256],
+                 lr_critic=3e-4, lr_actor=3e-4, lr_flow=3e-4, tau=0.005, act_limit=1.0, flow_bound=0.01)
+        rng = Xoshiro256(1)
+        agent = SACNFTorch(c, rng)
+        data = batch(rng, 96, obs, act, 1.0)  # the patterns need a multiple of 8; rows redrawn below
+        g = torch.Generator().manual_seed(1)
+        data = {k: torch.randn(100, *v.shape[1:], generator=g, dtype=DTYPE) if k != "terminated" and k != "truncated"
+                else torch.zeros(100, dtype=DTYPE) for k, v in data.items()}
+        state = torch.randn(1, obs, generator=g, dtype=DTYPE)
+
+        def one_update():
+            agent.update(data, torch.randn(100, act, generator=g), torch.randn(100, act, generator=g))
+
+        def one_action():
+            with torch.no_grad():
+                agent.policy(state, torch.randn(1, act, generator=g))
+
+        up, ac = [], []
+        for _ in range(warmup):
+            one_update(); one_action()
+        for _ in range(repeats):
+            t = clock(); one_update(); up.append(clock() - t)
+            t = clock(); one_action(); ac.append(clock() - t)
+        print(f"sac-nf,{obs}x{act},{1e3 * float(np.median(up)):.6g},{1e3 * float(np.median(ac)):.6g}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", nargs="?", choices=["fixtures", "bench"], default="fixtures")
@@ -363,7 +555,8 @@ def main():
     if got != PINNED:
         sys.exit(f"torch_agents: need {PINNED}, found {got}")
     if args.mode == "bench":
-        bench(args.threads, args.repeats)
+        bench_sql(args.threads, args.repeats)
+        bench_sac_nf(args.threads, args.repeats)
         return
     torch.set_num_threads(1)
     out = {

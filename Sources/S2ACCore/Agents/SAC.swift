@@ -86,24 +86,39 @@ public final class SquashedGaussianActor: Module {
             + logStd.namedParameters.map { ("log_std.\($0.name)", $0.tensor) }
     }
 
-    /// The reparameterised action for standard-normal `noise` ([batch, actions]) and its
-    /// log-density, with the tanh correction `- sum_d 2 (log 2 - u - softplus(-2u))`
-    /// (REFERENCE section 3). The Gaussian term uses xi directly: (u - mu) / sigma = xi.
-    public func sample(_ observations: Tensor<Float>, noise: Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>) {
+    /// The pre-squash Gaussian sample `u = mu + sigma * xi` for standard-normal `noise`
+    /// ([batch, actions]) and its log-density `sum_d log N(u_d; mu_d, sigma_d)`, computed from
+    /// xi directly since (u - mu) / sigma = xi.
+    public func gaussian(_ observations: Tensor<Float>, noise: Tensor<Float>) -> (u: Tensor<Float>, logProb: Tensor<Float>) {
         let h = trunk(observations)
         let m = mu(h)
         let ls = logStd(h).clamped(min: logStdRange.0, max: logStdRange.1)
         let u = m + ls.exp() * noise
         let halfLog2Pi = Float(0.5 * Foundation.log(2 * Double.pi))
-        let gaussian = (noise.square() * Float(-0.5) - ls - halfLog2Pi).sum(axis: 1)
-        let correction = ((Float(Foundation.log(2.0)) - u - (u * Float(-2)).softplus()) * Float(2)).sum(axis: 1)
-        return (u.tanh() * actionLimit, gaussian - correction)
+        return (u, (noise.square() * Float(-0.5) - ls - halfLog2Pi).sum(axis: 1))
     }
+
+    /// The reparameterised action `actLimit * tanh(u)` and its log-density (`squashed`).
+    public func sample(_ observations: Tensor<Float>, noise: Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>) {
+        let (u, logProb) = gaussian(observations, noise: noise)
+        return squashed(u, logProb: logProb, actionLimit: actionLimit)
+    }
+
+    /// The Gaussian mean mu(s) before squashing.
+    public func mean(_ observations: Tensor<Float>) -> Tensor<Float> { mu(trunk(observations)) }
 
     /// `actLimit * tanh(mu)`: the deterministic action.
     public func meanAction(_ observations: Tensor<Float>) -> Tensor<Float> {
-        mu(trunk(observations)).tanh() * actionLimit
+        mean(observations).tanh() * actionLimit
     }
+}
+
+/// `actLimit * tanh(u)` and the log-density of `u` ([batch]) minus the tanh correction
+/// `sum_d 2 (log 2 - u - softplus(-2u))` = `sum_d log(1 - tanh(u)^2)` in a stable form
+/// (REFERENCE section 3). The constant log(actLimit) is left out, as in the authors' code.
+func squashed(_ u: Tensor<Float>, logProb: Tensor<Float>, actionLimit: Float) -> (action: Tensor<Float>, logProb: Tensor<Float>) {
+    let correction = ((Float(Foundation.log(2.0)) - u - (u * Float(-2)).softplus()) * Float(2)).sum(axis: 1)
+    return (u.tanh() * actionLimit, logProb - correction)
 }
 
 /// The losses and gradients of one SAC update, for conformance tests and logs.
@@ -115,6 +130,101 @@ public struct SACLosses {
     public var actorGradients: [Tensor<Float>]
     /// Mean log-density of the actions in the actor loss (minus an entropy estimate).
     public var meanLogProb: Float
+
+    /// The losses as logged per update.
+    public var metrics: UpdateMetrics {
+        UpdateMetrics(criticLoss: Double(criticLoss), actorLoss: Double(actorLoss), extra: ["log_prob": Double(meanLogProb)])
+    }
+}
+
+/// SAC's twin Q critics with Polyak-averaged targets and one Adam for both, shared by the
+/// agents of the SAC family (SAC, SAC-NF), which differ only in their policy.
+public final class SACCritics {
+    public let q1: MLP<Float>, q2: MLP<Float>
+    public let q1Target: MLP<Float>, q2Target: MLP<Float>
+    public let optimizer: Adam<Float>
+
+    /// q1, q2, q1_target, q2_target drawn from `rng` in that order (PyTorch's default
+    /// initialisation); the targets then start as copies of the critics.
+    init(observations: Int, actions: Int, hidden: [Int], activation: Activation, learningRate: Double,
+         using rng: inout Xoshiro256) {
+        func critic(_ rng: inout Xoshiro256) -> MLP<Float> {
+            MLP(inputs: observations + actions, hidden: hidden, outputs: 1, activation: activation, using: &rng)
+        }
+        q1 = critic(&rng); q2 = critic(&rng)
+        q1Target = critic(&rng); q2Target = critic(&rng)
+        q1Target.copyParameters(from: q1); q2Target.copyParameters(from: q2)
+        optimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: learningRate)
+    }
+
+    /// min(Q1, Q2)(s, a) as [batch].
+    func minQ(_ s: Tensor<Float>, _ a: Tensor<Float>) -> Tensor<Float> {
+        q1(s, a).minimum(q2(s, a)).reshaped([s.shape[0]])
+    }
+
+    /// Critic loss `sum_i mean (Q_i(s,a) - y)^2` and its gradients (q1 then q2 parameters), with
+    /// the detached target `y = r + gamma (1 - terminated) (min Q'(s',a') - alpha_c log pi(a'|s'))`,
+    /// `(a', log pi) = policy(s')`. Truncated transitions bootstrap (REFERENCE section 4).
+    func loss(batch: ReplayBatch, alphaCritic: Double, gamma: Double,
+              policy: (Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>)) -> (loss: Float, gradients: [Tensor<Float>]) {
+        let b = batch.batchSize
+        let s = Tensor(batch.observations, shape: [b, batch.observationDim])
+        let a = Tensor(batch.actions, shape: [b, batch.actionDim])
+        let target: Tensor<Float> = withNoGrad {
+            let next = Tensor(batch.nextObservations, shape: [b, batch.observationDim])
+            let (a2, logp2) = policy(next)
+            let qNext = q1Target(next, a2).minimum(q2Target(next, a2)).reshaped([b])
+            let soft = qNext - logp2 * Float(alphaCritic)
+            let r = Tensor(batch.rewards, shape: [b]), done = Tensor(batch.terminated, shape: [b])
+            return r + (1 - done) * soft * Float(gamma)
+        }
+        let loss1 = (q1(s, a).reshaped([b]) - target).square().mean()
+        let loss2 = (q2(s, a).reshaped([b]) - target).square().mean()
+        let loss = loss1 + loss2
+        return (loss.item, grad(of: loss, wrt: optimizer.parameters))
+    }
+
+    /// One Adam step of both critics with the given gradients.
+    func step(_ gradients: [Tensor<Float>]) {
+        for (p, g) in zip(optimizer.parameters, gradients) { p.grad = g }
+        optimizer.step()
+    }
+
+    func updateTargets(tau: Double) {
+        polyakUpdate(target: q1Target, source: q1, tau: tau)
+        polyakUpdate(target: q2Target, source: q2, tau: tau)
+    }
+
+    private var networks: [(String, MLP<Float>)] {
+        [("q1", q1), ("q2", q2), ("q1_target", q1Target), ("q2_target", q2Target)]
+    }
+
+    /// Every critic parameter, targets included, as `q1.layers.0.weight`, ..., `q2_target...`.
+    public var namedParameters: [(name: String, tensor: Tensor<Float>)] {
+        networks.flatMap { prefix, net in net.namedParameters.map { ("\(prefix).\($0.name)", $0.tensor) } }
+    }
+
+    /// The four networks and the optimiser as groups q1, q2, q1_target, q2_target, critic_adam.
+    func save(to group: HDF5Group) throws {
+        for (name, net) in networks { try net.saveParameters(to: group.createGroup(name)) }
+        try optimizer.save(to: group.createGroup("critic_adam"))
+    }
+
+    func load(from group: HDF5Group) throws {
+        for name in networks.map(\.0) + ["critic_adam"] where group.kind(of: name) != .group {
+            throw InputError("\(group.file.path):\(group.path): no '\(name)' in the saved agent")
+        }
+        for (name, net) in networks { try net.loadParameters(from: group.group(name)) }
+        try optimizer.load(from: group.group("critic_adam"))
+    }
+}
+
+/// The SAC family's actor loss `mean(alpha_a log pi(a|s) - min Q(s,a))` for reparameterised
+/// actions `a` with log-densities `logProb`; the caller differentiates it with respect to the
+/// policy's parameters only, so the critics do not move.
+func softActorLoss(_ critics: SACCritics, observations s: Tensor<Float>, action a: Tensor<Float>, logProb: Tensor<Float>,
+                   alphaActor: Double) -> Tensor<Float> {
+    (logProb * Float(alphaActor) - critics.minQ(s, a)).mean()
 }
 
 public final class SAC: Agent {
@@ -123,9 +233,7 @@ public final class SAC: Agent {
     public let observationDimension: Int
     public let actionDimension: Int
     public let actor: SquashedGaussianActor
-    public let q1: MLP<Float>, q2: MLP<Float>
-    public let q1Target: MLP<Float>, q2Target: MLP<Float>
-    public let criticOptimizer: Adam<Float>
+    public let critics: SACCritics
     public let actorOptimizer: Adam<Float>
     private var noiseBuffer: [Float] = []
 
@@ -139,14 +247,8 @@ public final class SAC: Agent {
         actor = SquashedGaussianActor(observations: observationDimension, actions: actionDimension,
                                       hidden: config.actorHidden, activation: config.activation, actionLimit: actionLimit,
                                       logStdRange: (Float(config.logStdMin), Float(config.logStdMax)), using: &rng)
-        func critic(_ rng: inout Xoshiro256) -> MLP<Float> {
-            MLP(inputs: observationDimension + actionDimension, hidden: config.criticHidden, outputs: 1,
-                activation: config.activation, using: &rng)
-        }
-        q1 = critic(&rng); q2 = critic(&rng)
-        q1Target = critic(&rng); q2Target = critic(&rng)
-        q1Target.copyParameters(from: q1); q2Target.copyParameters(from: q2)
-        criticOptimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: config.criticLearningRate)
+        critics = SACCritics(observations: observationDimension, actions: actionDimension, hidden: config.criticHidden,
+                             activation: config.activation, learningRate: config.criticLearningRate, using: &rng)
         actorOptimizer = Adam(parameters: actor.parameters, learningRate: config.actorLearningRate)
     }
 
@@ -179,23 +281,19 @@ public final class SAC: Agent {
     public func update(batch: ReplayBatch, using rng: inout Xoshiro256) -> UpdateMetrics {
         let nextNoise = gaussianNoise(rows: batch.batchSize, using: &rng)
         let noise = gaussianNoise(rows: batch.batchSize, using: &rng)
-        let l = update(batch: batch, nextNoise: nextNoise, noise: noise)
-        return UpdateMetrics(criticLoss: Double(l.criticLoss), actorLoss: Double(l.actorLoss),
-                             extra: ["log_prob": Double(l.meanLogProb)])
+        return update(batch: batch, nextNoise: nextNoise, noise: noise).metrics
     }
 
     /// The full update with given noise: critic Adam step, actor Adam step, Polyak averaging.
     @discardableResult
     public func update(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
         var l = criticLosses(batch: batch, nextNoise: nextNoise)
-        for (p, g) in zip(criticOptimizer.parameters, l.criticGradients) { p.grad = g }
-        criticOptimizer.step()
+        critics.step(l.criticGradients)
         let a = actorLoss(batch: batch, noise: noise)
         (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
         for (p, g) in zip(actorOptimizer.parameters, l.actorGradients) { p.grad = g }
         actorOptimizer.step()
-        polyakUpdate(target: q1Target, source: q1, tau: config.tau)
-        polyakUpdate(target: q2Target, source: q2, tau: config.tau)
+        critics.updateTargets(tau: config.tau)
         return l
     }
 
@@ -208,36 +306,20 @@ public final class SAC: Agent {
         return l
     }
 
-    /// Critic loss `sum_i mean (Q_i(s,a) - y)^2` with the detached target
-    /// `y = r + gamma (1 - terminated) (min Q'(s',a') - alpha_c log pi(a'|s'))`, a' ~ pi(.|s').
-    /// Truncated transitions bootstrap (REFERENCE section 4).
+    /// The critic loss (`SACCritics.loss`) with a' drawn from the squashed Gaussian at s'.
     func criticLosses(batch: ReplayBatch, nextNoise: Tensor<Float>) -> SACLosses {
-        let b = batch.batchSize
-        let s = Tensor(batch.observations, shape: [b, observationDimension])
-        let a = Tensor(batch.actions, shape: [b, actionDimension])
-        let target: Tensor<Float> = withNoGrad {
-            let next = Tensor(batch.nextObservations, shape: [b, observationDimension])
-            let (a2, logp2) = actor.sample(next, noise: nextNoise)
-            let qNext = q1Target(next, a2).minimum(q2Target(next, a2)).reshaped([b])
-            let soft = qNext - logp2 * Float(config.alphaCritic)
-            let r = Tensor(batch.rewards, shape: [b]), done = Tensor(batch.terminated, shape: [b])
-            return r + (1 - done) * soft * Float(config.gamma)
+        let c = critics.loss(batch: batch, alphaCritic: config.alphaCritic, gamma: config.gamma) {
+            actor.sample($0, noise: nextNoise)
         }
-        let loss1 = (q1(s, a).reshaped([b]) - target).square().mean()
-        let loss2 = (q2(s, a).reshaped([b]) - target).square().mean()
-        let loss = loss1 + loss2
-        let grads = grad(of: loss, wrt: criticOptimizer.parameters)
-        return SACLosses(criticLoss: loss.item, actorLoss: .nan, criticGradients: grads, actorGradients: [], meanLogProb: .nan)
+        return SACLosses(criticLoss: c.loss, actorLoss: .nan, criticGradients: c.gradients, actorGradients: [], meanLogProb: .nan)
     }
 
-    /// Actor loss `mean(alpha_a log pi(a|s) - min Q(s,a))`, a reparameterised; the gradient
-    /// is taken with respect to the actor's parameters only, so the critics do not move.
+    /// `softActorLoss` with reparameterised squashed-Gaussian actions, differentiated with
+    /// respect to the actor's parameters.
     func actorLoss(batch: ReplayBatch, noise: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float) {
-        let b = batch.batchSize
-        let s = Tensor(batch.observations, shape: [b, observationDimension])
+        let s = Tensor(batch.observations, shape: [batch.batchSize, observationDimension])
         let (a, logp) = actor.sample(s, noise: noise)
-        let q = q1(s, a).minimum(q2(s, a)).reshaped([b])
-        let loss = (logp * Float(config.alphaActor) - q).mean()
+        let loss = softActorLoss(critics, observations: s, action: a, logProb: logp, alphaActor: config.alphaActor)
         let grads = grad(of: loss, wrt: actorOptimizer.parameters)
         return (loss.item, grads, logp.detached().mean().item)
     }
@@ -245,36 +327,24 @@ public final class SAC: Agent {
     // MARK: state
 
     public var parameterTensors: [(name: String, tensor: Tensor<Float>)] {
-        func prefixed<M: Module>(_ p: String, _ m: M) -> [(name: String, tensor: Tensor<Float>)] where M.Scalar == Float {
-            m.namedParameters.map { ("\(p).\($0.name)", $0.tensor) }
-        }
-        return prefixed("actor", actor) + prefixed("q1", q1) + prefixed("q2", q2)
-            + prefixed("q1_target", q1Target) + prefixed("q2_target", q2Target)
+        actor.namedParameters.map { ("actor.\($0.name)", $0.tensor) } + critics.namedParameters
     }
 
     public func save(to group: HDF5Group) throws {
         try group.setAttribute("agent", name)
         try group.setAttribute("config_json", canonicalJSON(config))
         try actor.saveParameters(to: group.createGroup("actor"))
-        try q1.saveParameters(to: group.createGroup("q1"))
-        try q2.saveParameters(to: group.createGroup("q2"))
-        try q1Target.saveParameters(to: group.createGroup("q1_target"))
-        try q2Target.saveParameters(to: group.createGroup("q2_target"))
-        try criticOptimizer.save(to: group.createGroup("critic_adam"))
+        try critics.save(to: group)
         try actorOptimizer.save(to: group.createGroup("actor_adam"))
     }
 
     public func load(from group: HDF5Group) throws {
         try requireSavedAgent(group)
-        for sub in ["actor", "q1", "q2", "q1_target", "q2_target", "critic_adam", "actor_adam"] where group.kind(of: sub) != .group {
+        for sub in ["actor", "actor_adam"] where group.kind(of: sub) != .group {
             throw InputError("\(group.file.path):\(group.path): no '\(sub)' in the saved agent")
         }
+        try critics.load(from: group)
         try actor.loadParameters(from: group.group("actor"))
-        try q1.loadParameters(from: group.group("q1"))
-        try q2.loadParameters(from: group.group("q2"))
-        try q1Target.loadParameters(from: group.group("q1_target"))
-        try q2Target.loadParameters(from: group.group("q2_target"))
-        try criticOptimizer.load(from: group.group("critic_adam"))
         try actorOptimizer.load(from: group.group("actor_adam"))
     }
 }

@@ -11,9 +11,10 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public var seed: Int
     public var preset: String
     public var checkpointEvery: Int
-    /// The agent's own configuration: `sac` for SAC, `s2ac` for the S2AC agents, `sql` for SQL
-    /// (the others nil).
+    /// The agent's own configuration: `sac` for SAC, `sacNF` for SAC-NF, `s2ac` for the S2AC
+    /// agents, `sql` for SQL (the others nil).
     public var sac: SACConfig?
+    public var sacNF: SACNFConfig?
     public var s2ac: S2ACConfig?
     public var sql: SQLConfig?
     public var batchSize: Int
@@ -21,9 +22,9 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public var schedule: TrainingSchedule
 
     /// Agents `makeAgent` builds.
-    public static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta", "sql"]
+    public static let implementedAgents = ["sac", "sac-nf", "s2ac-phi", "s2ac-phi-theta", "sql"]
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
-    public static let plannedAgents = ["s2ac-phi-theta-psi", "sac-nf", "ddpg", "ppo"]
+    public static let plannedAgents = ["s2ac-phi-theta-psi", "ddpg", "ppo"]
     /// Environments `makeEnv` builds.
     public static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
     public static let presets = ["paper", "authors-code", "smoke"]
@@ -84,9 +85,24 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             schedule.trainingSelection = .random
             schedule.evaluationSelection = .softmax
         }
+        var sacNF: SACNFConfig?
+        if agent == "sac-nf" {
+            var c: SACNFConfig
+            switch preset {
+            case "authors-code": c = .authorsCode
+            case "smoke": c = .smoke(envID: env)
+            default: c = .paper(envID: env)
+            }
+            if let alpha { c.sac.alphaCritic = alpha; c.sac.alphaActor = alpha }
+            sacNF = c
+            // As SAC: draws from the policy while training, the flow applied to the mean in tests.
+            schedule.trainingSelection = .sample
+            schedule.evaluationSelection = .mean
+        }
+        let batchSize = sacNF?.sac.batchSize ?? sac.batchSize, replaySize = sacNF?.sac.replaySize ?? sac.replaySize
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                              sac: agent == "sac" ? sac : nil, s2ac: s2ac, sql: sql, batchSize: sac.batchSize,
-                              replaySize: sac.replaySize, schedule: schedule)
+                              sac: agent == "sac" ? sac : nil, sacNF: sacNF, s2ac: s2ac, sql: sql, batchSize: batchSize,
+                              replaySize: replaySize, schedule: schedule)
     }
 
     /// The S2AC configuration of a preset: the multigoal variants on Multigoal, Ant's alpha 0.2
@@ -137,6 +153,8 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             return try SQL(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sql!, using: &rng)
         case "sac":
             return SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sac!, using: &rng)
+        case "sac-nf":
+            return SACNF(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sacNF!, using: &rng)
         default:
             throw InputError("no agent named '\(agent)'")
         }
