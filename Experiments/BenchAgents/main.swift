@@ -7,6 +7,8 @@ import S2ACCore
 /// authors-code sizes: critic 2 x 256, q0 network 3 x 256, L = 20 for S2AC(phi), 3 for
 /// S2AC(phi,theta)): one full update and one action selection (one state, softmax), beside
 /// scripts/reference/torch_s2ac.py's PyTorch version of the same update with the same threads.
+/// S2AC(phi,theta,psi) (L = 3) at Hopper and at multigoal dimensions (obs 2, act 2): its update
+/// (S2AC(phi,theta)'s plus psi's step) and its amortized action selection.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-agents",
@@ -27,10 +29,22 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
+    @Option(help: "Comma-separated agents to time (default: all).")
+    var agents: String = ""
+
+    /// Whether `--agents` selects `name`.
+    func selected(_ name: String) -> Bool {
+        agents.isEmpty || agents.split(separator: ",").contains { $0 == name }
+    }
+
     func validate() throws {
         try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
+        let known = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi"]
+        for name in agents.split(separator: ",") where !known.contains(String(name)) {
+            throw ValidationError("--agents: unknown agent '\(name)' (\(known.joined(separator: ", ")))")
+        }
     }
 
     /// CPU time with one thread (immune to the other jobs on the machine), wall time otherwise;
@@ -80,22 +94,19 @@ struct BenchAgents: ParsableCommand {
         batch.nextObservations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
         batch.actions = (0..<(batchSize * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
         batch.rewards = (0..<batchSize).map { _ in Float(rng.nextGaussian()) }
-        let agents: [(Agent, Int)] = [
-            (try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhi),
-            (try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhiTheta),
-        ]
+        var timed: [(Agent, Int)] = []
+        if selected("s2ac-phi") {
+            timed.append((try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng), config.stepsPhi))
+        }
+        if selected("s2ac-phi-theta") {
+            timed.append((try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng),
+                           config.stepsPhiTheta))
+        }
         let torch = torchTimes()
         let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
-        for (agent, steps) in agents {
-            let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
-            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: .softmax, using: &rng) }
-            var up: [Double] = [], ac: [Double] = []
-            for _ in 0..<repetitions {
-                up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
-                ac.append(seconds { _ = agent.act(observations: state, selection: .softmax, using: &rng) })
-            }
-            let u = median(up), a = median(ac)
+        for (agent, steps) in timed {
+            let (u, a, flops) = time(agent, batch: batch, state: state, selection: .softmax, using: &rng)
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
             peak = max(peak, peakGFLOPS(probe))
             let gflops = Double(flops) / u / 1e9
@@ -106,10 +117,56 @@ struct BenchAgents: ParsableCommand {
             print(line)
             lines.append(line)
         }
+        if selected("s2ac-phi-theta-psi") {
+            for (o, d) in [(obs, act), (2, 2)] {
+                let line = try amortizedRow(observationDimension: o, actionDimension: d, batchSize: batchSize,
+                                            torch: torch, probe: probe, peak: &peak, using: &rng)
+                print(line)
+                lines.append(line)
+            }
+        }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
         print("bench-agents: wrote \(output) (threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(repetitions))")
+    }
+
+    /// Median seconds of one update and of one action selection, and the update's matmul FLOPs.
+    func time(_ agent: Agent, batch: ReplayBatch, state: Tensor<Float>, selection: ActionSelection,
+              using rng: inout Xoshiro256) -> (update: Double, action: Double, flops: Int) {
+        let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
+        for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
+        var up: [Double] = [], ac: [Double] = []
+        for _ in 0..<repetitions {
+            up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
+            ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
+        }
+        return (median(up), median(ac), flops)
+    }
+
+    /// The S2AC(phi,theta,psi) row at obs x act (authors-code sizes: critic 2 x 256, q0 network
+    /// and f_psi 3 x 256, m 10, L 3): update and amortized action selection; PyTorch's key is
+    /// `s2ac-phi-theta-psi@<obs>x<act>`.
+    func amortizedRow(observationDimension obs: Int, actionDimension act: Int, batchSize: Int,
+                      torch: [String: (Double, Double)], probe: SGEMMPeakProbe, peak: inout Double,
+                      using rng: inout Xoshiro256) throws -> String {
+        var config = S2ACConfig.authorsCode
+        config.actorHidden = [256, 256, 256]
+        let agent = try S2ACPhiThetaPsi(observationDimension: obs, actionDimension: act, config: config,
+                                        amortized: .authorsCode, using: &rng)
+        var batch = ReplayBatch(batchSize: batchSize, observationDim: obs, actionDim: act)
+        batch.observations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.nextObservations = (0..<(batchSize * obs)).map { _ in Float(rng.nextGaussian()) }
+        batch.actions = (0..<(batchSize * act)).map { _ in Float(rng.nextUniform(-1, 1)) }
+        batch.rewards = (0..<batchSize).map { _ in Float(rng.nextGaussian()) }
+        let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
+        let (u, a, flops) = time(agent, batch: batch, state: state, selection: .amortized, using: &rng)
+        peak = max(peak, peakGFLOPS(probe))
+        let gflops = Double(flops) / u / 1e9
+        let t = torch["\(agent.name)@\(obs)x\(act)"]
+        return [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(config.particles)", "\(config.stepsPhiTheta)", "\(threads)",
+                fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
+                fmt(gflops), fmt(gflops / peak)].joined(separator: ",")
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }

@@ -14,14 +14,16 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     /// The agent's own configuration: `sac` for SAC, `s2ac` for the S2AC agents (the others nil).
     public var sac: SACConfig?
     public var s2ac: S2ACConfig?
+    /// f_psi's configuration for `s2ac-phi-theta-psi` (nil for the other agents).
+    public var amortized: AmortizedSamplerConfig?
     public var batchSize: Int
     public var replaySize: Int
     public var schedule: TrainingSchedule
 
     /// Agents `makeAgent` builds.
-    public static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta"]
+    public static let implementedAgents = ["sac", "s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi"]
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
-    public static let plannedAgents = ["s2ac-phi-theta-psi", "sql", "sac-nf", "ddpg", "ppo"]
+    public static let plannedAgents = ["sql", "sac-nf", "ddpg", "ppo"]
     /// Environments `makeEnv` builds.
     public static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
     public static let presets = ["paper", "authors-code", "smoke"]
@@ -67,8 +69,14 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             schedule.trainingSelection = .random
             schedule.evaluationSelection = .softmax
         }
+        var amortized: AmortizedSamplerConfig?
+        if agent == "s2ac-phi-theta-psi" {
+            amortized = amortizedConfig(preset: preset)
+            // Alg. 2: f_psi replaces the SVGD sampler at test time.
+            schedule.evaluationSelection = .amortized
+        }
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                              sac: agent == "sac" ? sac : nil, s2ac: s2ac, batchSize: sac.batchSize,
+                              sac: agent == "sac" ? sac : nil, s2ac: s2ac, amortized: amortized, batchSize: sac.batchSize,
                               replaySize: sac.replaySize, schedule: schedule)
     }
 
@@ -94,6 +102,18 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         return c
     }
 
+    /// f_psi's configuration of a preset (smoke: the smoke actor's 2 x 32).
+    public static func amortizedConfig(preset: String) -> AmortizedSamplerConfig {
+        switch preset {
+        case "authors-code": return .authorsCode
+        case "smoke":
+            var c = AmortizedSamplerConfig.paper
+            c.preset = "smoke"; c.hidden = [32, 32]
+            return c
+        default: return .paper
+        }
+    }
+
     /// A fresh environment by id (`Multigoal`, `Multigoal-obstacle`, or a MuJoCo id).
     public static func makeEnv(_ id: String) throws -> any Env {
         switch id {
@@ -116,6 +136,9 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
                                batchSize: batchSize, using: &rng)
         case "s2ac-phi-theta":
             return try S2ACPhiTheta(observationDimension: obsDim, actionDimension: actDim, config: s2ac!, using: &rng)
+        case "s2ac-phi-theta-psi":
+            return try S2ACPhiThetaPsi(observationDimension: obsDim, actionDimension: actDim, config: s2ac!,
+                                       amortized: amortized!, using: &rng)
         case "sac":
             return SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sac!, using: &rng)
         default:
