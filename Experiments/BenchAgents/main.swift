@@ -6,7 +6,8 @@ import S2ACCore
 /// Speed of the agents at Hopper dimensions (obs 11, act 3, batch 100, m 10, the authors-code
 /// sizes: critic 2 x 256, q0 network / sampler 3 x 256, L = 20 for S2AC(phi), 3 for
 /// S2AC(phi,theta)), and of SQL also at multigoal dimensions (obs 2, act 2): one full update and
-/// one action selection (one state, softmax), beside our PyTorch version of the same update
+/// one action selection (one state, softmax; S2AC(phi,theta,psi), also at multigoal dimensions:
+/// amortized; SAC-NF: a sample), beside our PyTorch version of the same update
 /// with the same threads (scripts/reference/torch_s2ac.py for S2AC, torch_agents.py for SQL),
 /// run with OMP_WAIT_POLICY=passive so its thread pool does not spin against ours.
 struct BenchAgents: ParsableCommand {
@@ -29,7 +30,7 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
-    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "sql", "sac-nf"]
+    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql", "sac-nf"]
 
     @Option(help: "Comma-separated agents to time (\(agentNames.joined(separator: ", "))).")
     var agents: String = agentNames.joined(separator: ",")
@@ -78,7 +79,9 @@ struct BenchAgents: ParsableCommand {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let f = line.split(separator: ",").map(String.init)
             guard f.count == 4, let u = Double(f[2]), let a = Double(f[3]) else { continue }
-            out[f[1].contains("x") ? "\(f[0])@\(f[1])" : "\(f[0])@11x3"] = (u, a)
+            // torch_s2ac.py names its rows `agent` (Hopper dimensions) or `agent@<obs>x<act>`.
+            let key = f[0].contains("@") ? f[0] : f[1].contains("x") ? "\(f[0])@\(f[1])" : "\(f[0])@11x3"
+            out[key] = (u, a)
         }
         return out
     }
@@ -114,6 +117,13 @@ struct BenchAgents: ParsableCommand {
         if selected.contains("s2ac-phi-theta") {
             cases.append((try S2ACPhiTheta(observationDimension: 11, actionDimension: 3, config: config, using: &rng),
                           config.stepsPhiTheta, config.particles, .softmax))
+        }
+        if selected.contains("s2ac-phi-theta-psi") {
+            // f_psi 3 x 256 (authors-code); its update is S2AC(phi,theta)'s plus psi's step.
+            for (obs, act) in [(11, 3), (2, 2)] {
+                cases.append((try S2ACPhiThetaPsi(observationDimension: obs, actionDimension: act, config: config,
+                                                  amortized: .authorsCode, using: &rng), config.stepsPhiTheta, config.particles, .amortized))
+            }
         }
         if selected.contains("sql") {
             for (obs, act) in [(11, 3), (2, 2)] {

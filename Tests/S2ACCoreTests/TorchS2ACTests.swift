@@ -17,8 +17,14 @@ struct S2ACFixture: Decodable {
         let actorLoss: Double?
         let logProbActor: [Double]?
         let actorGrads: [[Double]]?
+        /// S2AC(phi,theta,psi) only: f_psi's settings, loss, Eq. 24 direction and gradients.
+        let amortized: AmortizedSamplerConfig?
+        let psiLoss: Double?
+        let psiDirection: [Double]?
+        let psiGrads: [[Double]]?
         enum CodingKeys: String, CodingKey {
-            case agent, seed, config, terminated, target
+            case agent, seed, config, terminated, target, amortized
+            case psiLoss = "psi_loss", psiDirection = "psi_direction", psiGrads = "psi_grads"
             case criticLoss = "critic_loss", logProbNext = "log_prob_next", criticGrads = "critic_grads"
             case paramsAfter = "params_after", actorLoss = "actor_loss", logProbActor = "log_prob_actor"
             case actorGrads = "actor_grads"
@@ -40,6 +46,13 @@ struct S2ACFixture: Decodable {
     /// batch and the two noise arrays.
     static func setUp(_ c: S2ACFixture.Case, _ z: S2ACFixture.Sizes, networks: [[Tensor<Float>]],
                       critics: S2ACCritics) -> (ReplayBatch, [Float], [Float]) {
+        let (batch, next, current, _) = setUpWithSamplerNoise(c, z, networks: networks, critics: critics)
+        return (batch, next, current)
+    }
+
+    /// `setUp`, then the amortized sampler's z (bound 1), drawn next as the script draws it.
+    static func setUpWithSamplerNoise(_ c: S2ACFixture.Case, _ z: S2ACFixture.Sizes, networks: [[Tensor<Float>]],
+                                      critics: S2ACCritics) -> (ReplayBatch, [Float], [Float], [Float]) {
         var rng = Xoshiro256(seed: c.seed)
         func draw(_ bound: Double, _ count: Int) -> [Float] {
             (0..<count).map { _ in Float(bound * (2 * rng.nextUniform() - 1)) }
@@ -62,7 +75,7 @@ struct S2ACFixture: Decodable {
         batch.terminated = c.terminated
         let next = draw(2, z.batch * z.particles * z.act)
         let current = draw(2, z.batch * z.particles * z.act)
-        return (batch, next, current)
+        return (batch, next, current, draw(1, z.batch * z.particles * z.act))
     }
 
     static func compare(_ t: S2ACUpdateTrace, _ c: S2ACFixture.Case, params: [Tensor<Float>]) {

@@ -14,8 +14,13 @@ products, so the two sides compute the same quantities by different routes.
 Weights, inputs and the q0 noise are not stored: both sides draw them from xoshiro256**
 (the generator of torch_critic_fixture.py): per network, per Linear layer, weight then bias
 with bound 1/sqrt(fan_in), networks in the order q1, q2, then (S2AC(phi,theta)) the q0
-trunk, mu head, log-std head; then observations, actions, rewards, next observations
-(bound 1), next-state noise and current-state noise (bound 2, so |xi| <= t = 3 holds).
+trunk, mu head, log-std head, then (S2AC(phi,theta,psi)) f_psi; then observations, actions,
+rewards, next observations (bound 1), next-state noise and current-state noise (bound 2, so
+|xi| <= t = 3 holds), then (psi) the sampler noise z (bound 1).
+
+S2AC(phi,theta,psi): after the S2AC(phi,theta) update, psi moves f_psi(s, z) along the Stein
+direction of Eq. 24 (amortized SVGD), evaluated at f_psi's own samples against the actor
+step's final particles, with the kernel built as kernels.py builds it from two particle sets.
 """
 import argparse
 import copy
@@ -68,8 +73,8 @@ def mlp(rng, sizes, dtype, final_activation=False):
 
 
 class Agent:
-    def __init__(self, cfg, with_actor, rng, dtype):
-        self.cfg, self.with_actor, self.dtype = cfg, with_actor, dtype
+    def __init__(self, cfg, with_actor, rng, dtype, amortized=None):
+        self.cfg, self.with_actor, self.dtype, self.amortized = cfg, with_actor, dtype, amortized
         self.q1 = mlp(rng, [OBS + ACT] + cfg["criticHidden"] + [1], dtype)
         self.q2 = mlp(rng, [OBS + ACT] + cfg["criticHidden"] + [1], dtype)
         self.q1_targ, self.q2_targ = copy.deepcopy(self.q1), copy.deepcopy(self.q2)
@@ -82,6 +87,39 @@ class Agent:
             self.log_std = linear(rng, h[-1], ACT, dtype)
             self.pi_params = list(self.trunk.parameters()) + list(self.mu.parameters()) + list(self.log_std.parameters())
             self.pi_opt = torch.optim.Adam(self.pi_params, lr=cfg["actorLearningRate"])
+        if amortized is not None:
+            self.f_psi = mlp(rng, [OBS + ACT] + amortized["hidden"] + [ACT], dtype)
+            self.psi_params = list(self.f_psi.parameters())
+            self.psi_opt = torch.optim.Adam(self.psi_params, lr=amortized["learningRate"])
+
+    def amortized_actions(self, s_rep, z):
+        return self.cfg["actionLimit"] * torch.tanh(self.f_psi(torch.cat([s_rep, z], -1)))
+
+    def psi_update(self, s, particles, z):
+        """Eq. 24-25: Delta f_j = 1/m sum_i k(a_i, f_j) grad Q(a_i) + w grad_{a_i} k(a_i, f_j);
+        psi descends -mean_j Delta f_j . f_j with Delta f held constant."""
+        cfg, m = self.cfg, self.cfg["particles"]
+        b = s.shape[0]
+        s_rep = s.repeat_interleave(m, 0)
+        a = particles.detach().requires_grad_(True)
+        grad_q = torch.autograd.grad(self.min_q(s_rep, a).sum(), a)[0].view(b, m, 1, ACT)   # [b, i, 1, d]
+        f = self.amortized_actions(s_rep, z)
+        a3, f3 = a.detach().view(b, m, ACT), f.detach().view(b, m, ACT)
+        diff = a3.unsqueeze(2) - f3.unsqueeze(1)                                  # [b, i, j, d] = a_i - f_j
+        dist_sq = (diff ** 2).sum(-1, keepdim=True)
+        h = (dist_sq.reshape(b, -1).mean(1) / 2) / (2 * math.log(m + 1.0))       # "forth"
+        gamma = (1.0 / (1e-8 + 2 * h)).view(b, 1, 1, 1)
+        kappa = torch.exp(-gamma * dist_sq)
+        kappa_grad = -2.0 * diff * gamma * kappa                                  # grad_{a_i} k(a_i, f_j)
+        w = cfg.get("scoreTemperature") if cfg.get("scoreTemperature") is not None else 1.0
+        direction = (kappa * grad_q + w * kappa_grad).sum(1) / m                  # [b, j, d]
+        loss = -(direction.reshape(-1, ACT) * f).sum() / f.shape[0]
+        grads = torch.autograd.grad(loss, self.psi_params)
+        for p, g in zip(self.psi_params, grads):
+            p.grad = g
+        self.psi_opt.step()
+        self.psi_opt.zero_grad()
+        return {"psi_loss": float(loss.detach()), "psi_direction": direction, "psi_grads": grads}
 
     def min_q(self, s, a):
         x = torch.cat([s, a], dim=-1)
@@ -179,7 +217,7 @@ class Agent:
                 p.grad = g
             self.pi_opt.step()
             self.pi_opt.zero_grad()
-            out.update(actor_loss=float(loss_pi.detach()), log_prob_actor=logp, actor_grads=pg)
+            out.update(actor_loss=float(loss_pi.detach()), log_prob_actor=logp, actor_grads=pg, actor_actions=a_cur)
         with torch.no_grad():
             for net, targ in ((self.q1, self.q1_targ), (self.q2, self.q2_targ)):
                 for p, pt in zip(net.parameters(), targ.parameters()):
@@ -191,6 +229,8 @@ class Agent:
         flat_list = [p for group in ps for p in group]
         if self.with_actor:
             flat_list += self.pi_params
+        if self.amortized is not None:
+            flat_list += self.psi_params
         return flat_list
 
 
@@ -223,13 +263,49 @@ def case(preset, with_actor, dtype=torch.float32):
     return res
 
 
+def amortized_config(preset):
+    """Mirrors AmortizedSamplerConfig (small networks for the fixture)."""
+    paper = preset == "paper"
+    return {"preset": preset, "hidden": [16, 16], "learningRate": 3e-4 if paper else 1e-3,
+            "noise": "normal" if paper else "uniform"}
+
+
+def psi_case(preset, dtype=torch.float32):
+    cfg, amo = base_config(preset), amortized_config(preset)
+    if preset == "paper":  # a temperature other than 1, so Eq. 24's alpha on the repulsion is tested
+        cfg.update(scoreTemperature=0.5, alphaCritic=0.5, alphaActor=0.5)
+    rng = Xoshiro256(78)
+    agent = Agent(cfg, True, rng, dtype, amortized=amo)
+    s = draw(rng, 1.0, (BATCH, OBS), dtype)
+    a = draw(rng, 1.0, (BATCH, ACT), dtype)
+    r = draw(rng, 1.0, (BATCH,), dtype)
+    s2 = draw(rng, 1.0, (BATCH, OBS), dtype)
+    xi_next = draw(rng, 2.0, (BATCH * M, ACT), dtype)
+    xi_cur = draw(rng, 2.0, (BATCH * M, ACT), dtype)
+    z = draw(rng, 1.0, (BATCH * M, ACT), dtype)
+    d = torch.tensor(TERMINATED, dtype=dtype)
+    out = agent.update(s, a, r, s2, d, xi_next, xi_cur)
+    psi = agent.psi_update(s, out["actor_actions"], z)
+    return {
+        "agent": "s2ac-phi-theta-psi", "seed": 78, "config": cfg, "amortized": amo, "terminated": TERMINATED,
+        "critic_loss": out["critic_loss"], "target": f32(out["target"]), "log_prob_next": f32(out["log_prob_next"]),
+        "critic_grads": [f32(g) for g in out["critic_grads"]],
+        "actor_loss": out["actor_loss"], "log_prob_actor": f32(out["log_prob_actor"]),
+        "actor_grads": [f32(g) for g in out["actor_grads"]],
+        "psi_loss": psi["psi_loss"], "psi_direction": f32(psi["psi_direction"]),
+        "psi_grads": [f32(g) for g in psi["psi_grads"]],
+        "params_after": [f32(p) for p in agent.all_params()],
+    }
+
+
 def fixtures():
     got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     if got != PINNED:
         sys.exit(f"torch_s2ac: need {PINNED}, found {got}")
     torch.set_num_threads(1)
     out = {"versions": got, "sizes": {"obs": OBS, "act": ACT, "batch": BATCH, "particles": M, "steps": L},
-           "cases": [case(p, w) for w in (False, True) for p in ("authors-code", "paper")]}
+           "cases": [case(p, w) for w in (False, True) for p in ("authors-code", "paper")]
+           + [psi_case(p) for p in ("authors-code", "paper")]}
     path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_s2ac.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
@@ -266,6 +342,35 @@ def bench(threads, repeats):
         steps = cfg["stepsPhiTheta"] if with_actor else cfg["stepsPhi"]
         name = "s2ac-phi-theta" if with_actor else "s2ac-phi"
         print(f"{name},{steps},{np.median(ups):.4f},{np.median(acts):.4f}")
+    for dims in ((11, 3), (2, 2)):
+        bench_amortized(dims, repeats, clock)
+
+
+def bench_amortized(dims, repeats, clock):
+    """S2AC(phi,theta,psi) at obs x act: the full update (S2AC(phi,theta) then psi) and the
+    amortized action of one state (one forward pass of f_psi); key s2ac-phi-theta-psi@OBSxACT."""
+    global OBS, ACT
+    OBS, ACT = dims
+    cfg = base_config("authors-code")
+    cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
+    amo = {"preset": "authors-code", "hidden": [256, 256, 256], "learningRate": 1e-3, "noise": "uniform"}
+    agent = Agent(cfg, True, Xoshiro256(6), torch.float32, amortized=amo)
+    b, m = 100, 10
+    s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
+    d = torch.zeros(b)
+    xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
+    ups, acts = [], []
+    for k in range(repeats + 2):
+        t0 = clock()
+        out = agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
+        agent.psi_update(s, out["actor_actions"], torch.rand(b * m, ACT))
+        t1 = clock()
+        with torch.no_grad():
+            agent.amortized_actions(s[:1], torch.rand(1, ACT))
+        t2 = clock()
+        if k >= 2:
+            ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+    print(f"s2ac-phi-theta-psi@{OBS}x{ACT},{cfg['stepsPhiTheta']},{np.median(ups):.4f},{np.median(acts):.4f}")
 
 
 if __name__ == "__main__":

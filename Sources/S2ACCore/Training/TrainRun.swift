@@ -17,14 +17,16 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public var sacNF: SACNFConfig?
     public var s2ac: S2ACConfig?
     public var sql: SQLConfig?
+    /// f_psi's configuration for `s2ac-phi-theta-psi` (nil for the other agents).
+    public var amortized: AmortizedSamplerConfig?
     public var batchSize: Int
     public var replaySize: Int
     public var schedule: TrainingSchedule
 
     /// Agents `makeAgent` builds.
-    public static let implementedAgents = ["sac", "sac-nf", "s2ac-phi", "s2ac-phi-theta", "sql"]
+    public static let implementedAgents = ["sac", "sac-nf", "s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql"]
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
-    public static let plannedAgents = ["s2ac-phi-theta-psi", "ddpg", "ppo"]
+    public static let plannedAgents = ["ddpg", "ppo"]
     /// Environments `makeEnv` builds.
     public static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
     public static let presets = ["paper", "authors-code", "smoke"]
@@ -99,10 +101,16 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             schedule.trainingSelection = .sample
             schedule.evaluationSelection = .mean
         }
+        var amortized: AmortizedSamplerConfig?
+        if agent == "s2ac-phi-theta-psi" {
+            amortized = amortizedConfig(preset: preset)
+            // Alg. 2: f_psi replaces the SVGD sampler at test time.
+            schedule.evaluationSelection = .amortized
+        }
         let batchSize = sacNF?.sac.batchSize ?? sac.batchSize, replaySize = sacNF?.sac.replaySize ?? sac.replaySize
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                              sac: agent == "sac" ? sac : nil, sacNF: sacNF, s2ac: s2ac, sql: sql, batchSize: batchSize,
-                              replaySize: replaySize, schedule: schedule)
+                              sac: agent == "sac" ? sac : nil, sacNF: sacNF, s2ac: s2ac, sql: sql, amortized: amortized,
+                              batchSize: batchSize, replaySize: replaySize, schedule: schedule)
     }
 
     /// The S2AC configuration of a preset: the multigoal variants on Multigoal, Ant's alpha 0.2
@@ -125,6 +133,18 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         if c.scoreTemperature != nil { c.scoreTemperature = c.alphaCritic }
         c.actionLimit = actionLimit
         return c
+    }
+
+    /// f_psi's configuration of a preset (smoke: the smoke actor's 2 x 32).
+    public static func amortizedConfig(preset: String) -> AmortizedSamplerConfig {
+        switch preset {
+        case "authors-code": return .authorsCode
+        case "smoke":
+            var c = AmortizedSamplerConfig.paper
+            c.preset = "smoke"; c.hidden = [32, 32]
+            return c
+        default: return .paper
+        }
     }
 
     /// A fresh environment by id (`Multigoal`, `Multigoal-obstacle`, or a MuJoCo id).
@@ -151,6 +171,9 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             return try S2ACPhiTheta(observationDimension: obsDim, actionDimension: actDim, config: s2ac!, using: &rng)
         case "sql":
             return try SQL(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sql!, using: &rng)
+        case "s2ac-phi-theta-psi":
+            return try S2ACPhiThetaPsi(observationDimension: obsDim, actionDimension: actDim, config: s2ac!,
+                                       amortized: amortized!, using: &rng)
         case "sac":
             return SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sac!, using: &rng)
         case "sac-nf":
