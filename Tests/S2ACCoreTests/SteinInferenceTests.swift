@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import S2ACCore
 
-/// The graph-free acting path of S2AC(phi,theta) against the tensor-graph one: from the same
-/// generator state, the same actions (bit for bit) and the same generator state after.
+/// The graph-free acting paths of S2AC(phi,theta) and S2AC(phi) against the tensor-graph ones:
+/// from the same generator state, the same actions (bit for bit) and the same generator state after.
 @Suite struct SteinInferenceTests {
     func agent(_ preset: S2ACConfig, seed: UInt64) throws -> (S2ACPhiTheta, ReplayBatch) {
         var config = preset
@@ -44,5 +44,24 @@ import S2ACCore
             }
         }
         #expect(differing == 0)
+    }
+
+    @Test(arguments: [("authors-code", S2ACConfig.authorsCode), ("paper", S2ACConfig.paper)])
+    func phiSameActionsAsTheGraphPath(_ preset: (String, S2ACConfig)) throws {
+        var config = preset.1
+        config.criticHidden = [32, 32]; config.particles = 5; config.stepsPhi = 6; config.actionLimit = 0.7
+        var rng = Xoshiro256(seed: 8)
+        let agent = try S2ACPhi(observationDimension: 4, actionDimension: 2, config: config, using: &rng)
+        for states in [1, 3] {
+            let s = Tensor<Float>.randomNormal([states, 4], using: &rng)
+            for (k, selection) in [ActionSelection.random, .softmax, .max].enumerated() {
+                var fast = Xoshiro256(seed: UInt64(10 * states + k))
+                var graph = fast
+                let a = agent.act(observations: s, selection: selection, using: &fast)
+                let b = agent.actUsingGraph(observations: s, selection: selection, using: &graph)
+                #expect(a.scalars == b.scalars, "\(preset.0) \(selection) states \(states)")
+                #expect(fast.next() == graph.next())
+            }
+        }
     }
 }
