@@ -3,17 +3,19 @@ import ExperimentSupport
 import Foundation
 import S2ACCore
 
-/// Speed of the agents at Hopper dimensions (obs 11, act 3, batch 100, m 10, the authors-code
-/// sizes: critic 2 x 256, q0 network / sampler 3 x 256, L = 20 for S2AC(phi), 3 for
-/// S2AC(phi,theta)), and of SQL also at multigoal dimensions (obs 2, act 2): one full update and
-/// one action selection (one state, softmax; S2AC(phi,theta,psi), also at multigoal dimensions:
-/// amortized; SAC-NF: a sample), beside our PyTorch version of the same update
-/// with the same threads (scripts/reference/torch_s2ac.py for S2AC, torch_agents.py for SQL),
-/// run with OMP_WAIT_POLICY=passive so its thread pool does not spin against ours.
+/// Speed of every agent: one full update (batch 100) and one action selection for one state,
+/// beside our PyTorch version of the same update with the same threads
+/// (scripts/reference/torch_s2ac.py for the S2AC agents, torch_agents.py for SAC, SQL and
+/// SAC-NF), run with OMP_WAIT_POLICY=passive so its thread pool does not spin against ours.
+/// S2AC at the authors-code sizes (critic 2 x 256, q0 network 3 x 256, m 10, L 20 for S2AC(phi),
+/// 3 for S2AC(phi,theta)) at Hopper dimensions (obs 11, act 3), softmax selection;
+/// S2AC(phi,theta,psi) (f_psi 3 x 256, amortized selection), SAC (paper 2 x 256, mean action),
+/// SQL (m 10, softmax) and SAC-NF (2 radial layers, a sample) at Hopper and multigoal (2 x 2)
+/// dimensions.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-agents",
-        abstract: "Time S2AC updates and action selection; write Results/bench/agents.csv.")
+        abstract: "Time every agent's update and action selection; write Results/bench/agents.csv.")
 
     @Option(help: "OpenBLAS threads (and torch.set_num_threads).")
     var threads: Int = 1
@@ -30,7 +32,7 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
-    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql", "sac-nf"]
+    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sac", "sql", "sac-nf"]
 
     @Option(help: "Comma-separated agents to time (\(agentNames.joined(separator: ", "))).")
     var agents: String = agentNames.joined(separator: ",")
@@ -125,6 +127,13 @@ struct BenchAgents: ParsableCommand {
                                                   amortized: .authorsCode, using: &rng), config.stepsPhiTheta, config.particles, .amortized))
             }
         }
+        if selected.contains("sac") {
+            // Paper preset: critics and actor 2 x 256 ReLU, batch 100; the mean action.
+            for (obs, act, env) in [(11, 3, "Hopper-v4"), (2, 2, "Multigoal")] {
+                cases.append((SAC(observationDimension: obs, actionDimension: act, actionLimit: 1, config: .paper(envID: env), using: &rng),
+                              0, 1, .mean))
+            }
+        }
         if selected.contains("sql") {
             for (obs, act) in [(11, 3), (2, 2)] {
                 cases.append((try SQL(observationDimension: obs, actionDimension: act, actionLimit: 1, config: sql, using: &rng),
@@ -140,7 +149,7 @@ struct BenchAgents: ParsableCommand {
         }
         var torch: [String: (Double, Double)] = [:]
         if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
-        if selected.contains("sql") || selected.contains("sac-nf") {
+        if selected.contains("sac") || selected.contains("sql") || selected.contains("sac-nf") {
             torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
         }
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]

@@ -69,6 +69,31 @@ import S2ACCore
         #expect(q.scalars == [1])
     }
 
+    /// Float Adam runs four lanes at a time; every element must get the bits of the scalar
+    /// update in the same order (37 elements: vector body and scalar tail).
+    @Test(arguments: [0.0, 0.01])
+    func floatAdamVectorLanesMatchTheScalarUpdate(weightDecay: Double) {
+        var rng = Xoshiro256(seed: 12)
+        let n = 37
+        let p = Tensor<Float>.randomNormal([n], using: &rng).trackingGrad()
+        let adam = Adam(parameters: [p], learningRate: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: weightDecay)
+        var x = p.scalars, m = [Float](repeating: 0, count: n), v = m
+        for t in 1...4 {
+            let g = Tensor<Float>.randomNormal([n], using: &rng)
+            p.grad = g
+            adam.step()
+            let bc1 = 1 - Foundation.pow(0.9, Double(t)), bc2 = Float((1 - Foundation.pow(0.999, Double(t))).squareRoot())
+            let stepSize = Float(0.01 / bc1), wd = Float(weightDecay)
+            for (i, gi0) in g.scalars.enumerated() {
+                let gi = wd == 0 ? gi0 : gi0 + wd * x[i]
+                m[i] += Float(1 - 0.9) * (gi - m[i])
+                v[i] = v[i] * Float(0.999) + Float(1 - 0.999) * gi * gi
+                x[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2 + Float(1e-8))
+            }
+            #expect(p.scalars == x, "step \(t)")
+        }
+    }
+
     @Test func polyakAveragingAndCopy() {
         var rng = SeedTree(seed: 7).stream(.networkInit)
         let source = MLP<Double>(inputs: 3, hidden: [4], outputs: 2, activation: .tanh, using: &rng)

@@ -82,58 +82,71 @@ SAC = {"seed": 515, "batch": 8, "obs": 5, "act": 2, "act_limit": 1.5, "critic_hi
        "alpha_critic": 0.2, "alpha_actor": 0.3, "tau": 0.1, "log_std_bias_bound": 3.0}
 
 
-def sac_case():
-    """SAC, REFERENCE sections 3-4. Draw order: actor trunk layers, mu, log_std (bias bound 3,
-    so some log sigma are clamped), q1, q2, q1_target, q2_target, then the batch."""
-    c = SAC
-    rng = Xoshiro256(c["seed"])
-    obs, act, lim = c["obs"], c["act"], c["act_limit"]
-    h = c["actor_hidden"]
-    trunk = mlp_layers(rng, [obs] + h)
-    mu = linear(rng, h[-1], act)
-    log_std = linear(rng, h[-1], act, bias_bound=c["log_std_bias_bound"])
-    critics = [mlp_layers(rng, [obs + act] + c["critic_hidden"] + [1]) for _ in range(4)]
-    q1, q2, q1t, q2t = critics
-    data = batch(rng, c["batch"], obs, act, lim)
-    gen = torch.Generator().manual_seed(c["seed"])
-    next_noise = torch.randn(c["batch"], act, generator=gen, dtype=DTYPE)
-    noise = torch.randn(c["batch"], act, generator=gen, dtype=DTYPE)
+class TorchSAC:
+    """SAC, REFERENCE sections 3-4, with weights drawn from `rng` in the order actor trunk
+    layers, mu, log_std (bias bound `log_std_bias_bound`), q1, q2, q1_target, q2_target."""
 
-    actor_params = named("trunk", trunk)
-    actor_params += [("mu.weight", mu.weight), ("mu.bias", mu.bias), ("log_std.weight", log_std.weight), ("log_std.bias", log_std.bias)]
-    critic_params = named("q1", q1) + named("q2", q2)
-    relu = torch.relu
+    def __init__(self, c, rng, act=torch.relu):
+        self.c, self.act = c, act
+        obs, na, h = c["obs"], c["act"], c["actor_hidden"]
+        self.trunk = mlp_layers(rng, [obs] + h)
+        self.mu = linear(rng, h[-1], na)
+        self.log_std = linear(rng, h[-1], na, bias_bound=c["log_std_bias_bound"])
+        self.q1, self.q2, self.q1t, self.q2t = [mlp_layers(rng, [obs + na] + c["critic_hidden"] + [1]) for _ in range(4)]
+        self.actor_params = named("trunk", self.trunk) + [
+            ("mu.weight", self.mu.weight), ("mu.bias", self.mu.bias),
+            ("log_std.weight", self.log_std.weight), ("log_std.bias", self.log_std.bias)]
+        self.critic_params = named("q1", self.q1) + named("q2", self.q2)
 
-    def policy(s, xi):
-        hh = mlp_forward(trunk, s, relu, True)
-        m = mu(hh)
-        ls = torch.clamp(log_std(hh), -20.0, 2.0)
+    def policy(self, s, xi):
+        hh = mlp_forward(self.trunk, s, self.act, True)
+        m = self.mu(hh)
+        ls = torch.clamp(self.log_std(hh), -20.0, 2.0)
         u = m + torch.exp(ls) * xi
         logp = (-0.5 * xi ** 2 - ls - 0.5 * math.log(2 * math.pi)).sum(dim=1)
         logp = logp - (2 * (math.log(2.0) - u - torch.nn.functional.softplus(-2 * u))).sum(dim=1)
-        return lim * torch.tanh(u), logp
+        return self.c["act_limit"] * torch.tanh(u), logp
 
-    def q(layers, s, a):
-        return mlp_forward(layers, torch.cat([s, a], dim=1), relu, False).reshape(-1)
+    def mean_action(self, s):
+        return self.c["act_limit"] * torch.tanh(self.mu(mlp_forward(self.trunk, s, self.act, True)))
 
-    s, a, r = data["observations"], data["actions"], data["rewards"]
-    s2, d = data["next_observations"], data["terminated"]
+    def q(self, layers, s, a):
+        return mlp_forward(layers, torch.cat([s, a], dim=1), self.act, False).reshape(-1)
 
-    def critic_loss():
+    def critic_loss(self, data, next_noise):
+        c = self.c
+        s, a, r = data["observations"], data["actions"], data["rewards"]
+        s2, d = data["next_observations"], data["terminated"]
         with torch.no_grad():
-            a2, logp2 = policy(s2, next_noise)
-            soft = torch.minimum(q(q1t, s2, a2), q(q2t, s2, a2)) - c["alpha_critic"] * logp2
+            a2, logp2 = self.policy(s2, next_noise)
+            soft = torch.minimum(self.q(self.q1t, s2, a2), self.q(self.q2t, s2, a2)) - c["alpha_critic"] * logp2
             y = r + c["gamma"] * (1 - d) * soft
-        return ((q(q1, s, a) - y) ** 2).mean() + ((q(q2, s, a) - y) ** 2).mean()
+        return ((self.q(self.q1, s, a) - y) ** 2).mean() + ((self.q(self.q2, s, a) - y) ** 2).mean()
 
-    def actor_loss():
-        pa, logp = policy(s, noise)
-        return (c["alpha_actor"] * logp - torch.minimum(q(q1, s, pa), q(q2, s, pa))).mean()
+    def actor_loss(self, data, noise):
+        s = data["observations"]
+        pa, logp = self.policy(s, noise)
+        return (self.c["alpha_actor"] * logp - torch.minimum(self.q(self.q1, s, pa), self.q(self.q2, s, pa))).mean()
+
+    def targets(self):
+        return [(lt, ls) for tgt, src in ((self.q1t, self.q1), (self.q2t, self.q2)) for lt, ls in zip(tgt, src)]
+
+
+def sac_case():
+    """SAC on SAC's fixed weights, batch and noise (draw order in TorchSAC, then the batch)."""
+    c = SAC
+    rng = Xoshiro256(c["seed"])
+    agent = TorchSAC(c, rng)
+    data = batch(rng, c["batch"], c["obs"], c["act"], c["act_limit"])
+    gen = torch.Generator().manual_seed(c["seed"])
+    next_noise = torch.randn(c["batch"], c["act"], generator=gen, dtype=DTYPE)
+    noise = torch.randn(c["batch"], c["act"], generator=gen, dtype=DTYPE)
+    actor_params, critic_params = agent.actor_params, agent.critic_params
 
     # Losses and gradients at the initial parameters.
-    lc = critic_loss()
+    lc = agent.critic_loss(data, next_noise)
     gc = torch.autograd.grad(lc, [t for _, t in critic_params])
-    la = actor_loss()
+    la = agent.actor_loss(data, noise)
     ga = torch.autograd.grad(la, [t for _, t in actor_params])
 
     # One full update: critic Adam step, actor loss on the updated critics and its Adam
@@ -141,21 +154,20 @@ def sac_case():
     opt_c = torch.optim.Adam([t for _, t in critic_params], lr=c["lr_critic"])
     opt_a = torch.optim.Adam([t for _, t in actor_params], lr=c["lr_actor"])
     opt_c.zero_grad()
-    critic_loss().backward()
+    agent.critic_loss(data, next_noise).backward()
     opt_c.step()
     opt_a.zero_grad()
-    actor_loss_after = actor_loss()
+    actor_loss_after = agent.actor_loss(data, noise)
     grads_after = torch.autograd.grad(actor_loss_after, [t for _, t in actor_params])
     for (_, t), g in zip(actor_params, grads_after):
         t.grad = g
     opt_a.step()
     with torch.no_grad():
-        for tgt, src in ((q1t, q1), (q2t, q2)):
-            for lt, ls in zip(tgt, src):
-                for pt, ps in ((lt.weight, ls.weight), (lt.bias, ls.bias)):
-                    pt.copy_(c["tau"] * ps + (1 - c["tau"]) * pt)
+        for lt, ls in agent.targets():
+            for pt, ps in ((lt.weight, ls.weight), (lt.bias, ls.bias)):
+                pt.copy_(c["tau"] * ps + (1 - c["tau"]) * pt)
     after = {f"actor.{n}": flat(t) for n, t in actor_params}
-    for prefix, layers in (("q1", q1), ("q2", q2), ("q1_target", q1t), ("q2_target", q2t)):
+    for prefix, layers in (("q1", agent.q1), ("q2", agent.q2), ("q1_target", agent.q1t), ("q2_target", agent.q2t)):
         after.update({n: flat(t) for n, t in named(prefix, layers)})
     return {
         "config": c,
@@ -170,6 +182,57 @@ def sac_case():
         "actor_loss_after_critic_step": float(actor_loss_after.detach()),
         "params_after_update": after,
     }
+
+
+def sac_bench(obs, act, repeats):
+    """One SAC update (paper sizes: critics and actor 2 x 256, ReLU, batch 100) and one mean
+    action for one state; returns the median milliseconds (update, action). Written for speed
+    the way a tuned PyTorch SAC is: fused Adam, autograd.grad of the actor loss into the actor
+    only, foreach lerp for the targets."""
+    c = dict(SAC, batch=100, obs=obs, act=act, act_limit=1.0, critic_hidden=[256, 256], actor_hidden=[256, 256],
+             lr_critic=3e-4, lr_actor=3e-4, tau=0.005, log_std_bias_bound=1.0 / math.sqrt(256))
+    rng = Xoshiro256(5)
+    agent = TorchSAC(c, rng)
+    data = batch(rng, c["batch"], obs, act, 1.0)
+    data["terminated"] = torch.zeros(c["batch"])  # the fixture's pattern needs a multiple of 8
+    actor = [t for _, t in agent.actor_params]
+    critic = [t for _, t in agent.critic_params]
+    opt_c = torch.optim.Adam(critic, lr=c["lr_critic"], fused=True)
+    opt_a = torch.optim.Adam(actor, lr=c["lr_actor"], fused=True)
+    targets = [p for lt, _ in agent.targets() for p in (lt.weight, lt.bias)]
+    sources = [p for _, ls in agent.targets() for p in (ls.weight, ls.bias)]
+
+    def update():
+        next_noise, noise = torch.randn(c["batch"], act), torch.randn(c["batch"], act)
+        opt_c.zero_grad(set_to_none=True)
+        agent.critic_loss(data, next_noise).backward()
+        opt_c.step()
+        for t, g in zip(actor, torch.autograd.grad(agent.actor_loss(data, noise), actor)):
+            t.grad = g
+        opt_a.step()
+        with torch.no_grad():
+            torch._foreach_lerp_(targets, sources, c["tau"])
+
+    state = data["observations"][:1]
+
+    def action():
+        with torch.no_grad():
+            return agent.mean_action(state)
+
+    return bench_median(update, repeats), bench_median(action, repeats)
+
+
+def bench_median(f, repeats, warmup=2):
+    """Median milliseconds of f: CPU time with one thread, wall time otherwise (bench-agents' rule)."""
+    clock = time.process_time if torch.get_num_threads() == 1 else time.perf_counter
+    times = []
+    for k in range(warmup + repeats):
+        t0 = clock()
+        f()
+        if k >= warmup:
+            times.append((clock() - t0) * 1e3)
+    return float(np.median(times))
+
 
 
 SQL = {"seed": 616, "batch": 8, "obs": 5, "act": 2, "act_limit": 1.5, "particles": 4, "critic_hidden": [16, 16],
@@ -555,6 +618,10 @@ def main():
     if got != PINNED:
         sys.exit(f"torch_agents: need {PINNED}, found {got}")
     if args.mode == "bench":
+        torch.set_num_threads(args.threads)
+        for obs, act in ((11, 3), (2, 2)):
+            u, a = sac_bench(obs, act, args.repeats)
+            print(f"sac,{obs}x{act},{u:.4f},{a:.4f}", flush=True)
         bench_sql(args.threads, args.repeats)
         bench_sac_nf(args.threads, args.repeats)
         return

@@ -50,7 +50,28 @@ public final class S2ACPhi: Agent {
                              logQ0: logQ0(a0), differentiable: false, minQ: critics.minQ)
     }
 
+    /// Acting without a graph (`SteinActingSampler`): the same noise draws, particles, Q values
+    /// and pick as `actUsingGraph`.
     public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
+        let m = config.particles, b = observations.shape[0], d = actionDimension
+        precondition(observations.rank == 2 && observations.shape[1] == observationDimension,
+                     "act: observations \(observations.shape) for \(observationDimension) dimensions")
+        let xi = noise(rows: b * m, using: &rng)
+        let a0 = initial.reserve(b * m * d), sigma = Float(config.sigmaP0)
+        for i in 0..<(b * m * d) { a0[i] = xi[i] * sigma }
+        let out = observations.withUnsafeBufferPointer {
+            sampler.run(observations: $0.baseAddress!, states: b, initial: a0, needQ: selection != .random)
+        }
+        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
+                              selection: selection, using: &rng)
+    }
+
+    private lazy var sampler = SteinActingSampler(policy: policy, critics: critics, observationDimension: observationDimension,
+                                                  actionDimension: actionDimension)
+    private let initial = FloatScratch()
+
+    /// The acting path through the tensor graph: the reference `act` is tested against.
+    public func actUsingGraph(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
         let m = config.particles
         let xi = noise(rows: observations.shape[0] * m, using: &rng)
         let out = sample(observations: observations, xi: xi)

@@ -75,7 +75,38 @@ public final class S2ACPhiTheta: Agent {
                              differentiable: differentiable, minQ: critics.minQ)
     }
 
+    /// Acting without a graph (`SteinActingSampler`): the same noise draws, particles, Q values
+    /// and pick as `actUsingGraph`, several times faster.
     public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
+        let m = config.particles, b = observations.shape[0], d = actionDimension
+        precondition(observations.rank == 2 && observations.shape[1] == observationDimension,
+                     "act: observations \(observations.shape) for \(observationDimension) dimensions")
+        let xi = truncatedNoise(rows: b * m, using: &rng)
+        let w = acting
+        let a0 = w.initial.reserve(b * m * d)
+        observations.withUnsafeBufferPointer { s in
+            // q0 = N(mu, sigma^2) as `initialDistribution` computes it, then a0 = mu + sigma * xi.
+            let h = w.trunk.forward(s.baseAddress!, rows: b)
+            let mu = w.mean.reserve(b * d), sigma = w.sigma.reserve(b * d)
+            linearRows(meanHead, h, rows: b, into: mu)
+            linearRows(logStdHead, h, rows: b, into: sigma)
+            Float.unary(.clamp, sigma, sigma, b * d, Float(config.logStdRange[0]), Float(config.logStdRange[1]))
+            Float.unary(.exp, sigma, sigma, b * d, 0, 0)
+            Float.unary(.clamp, sigma, sigma, b * d, Float(config.sigmaRange[0]), Float(config.sigmaRange[1]))
+            for r in 0..<(b * m) {
+                for c in 0..<d { a0[r * d + c] = mu[(r / m) * d + c] + sigma[(r / m) * d + c] * xi[r * d + c] }
+            }
+        }
+        let out = observations.withUnsafeBufferPointer {
+            w.sampler.run(observations: $0.baseAddress!, states: b, initial: a0, needQ: selection != .random)
+        }
+        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
+                              selection: selection, using: &rng)
+    }
+
+    /// The acting path through the tensor graph (`sample`, then min(Q1,Q2) at the final
+    /// actions): the reference `act` is tested against.
+    public func actUsingGraph(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
         let m = config.particles
         let xi = truncatedNoise(rows: observations.shape[0] * m, using: &rng)
         let out = sample(observations: observations.detached(), xi: xi, differentiable: false)
@@ -84,6 +115,20 @@ public final class S2ACPhiTheta: Agent {
         }
         return selectParticle(actions: out.actions, q: q, particles: m, selection: selection, using: &rng)
     }
+
+    /// Buffers of the graph-free acting path, made at the first action.
+    final class Acting {
+        let sampler: SteinActingSampler
+        let trunk: MLPEvaluator
+        let mean = FloatScratch(), sigma = FloatScratch(), initial = FloatScratch()
+        init(_ agent: S2ACPhiTheta) {
+            sampler = SteinActingSampler(policy: agent.policy, critics: agent.critics,
+                                         observationDimension: agent.observationDimension,
+                                         actionDimension: agent.actionDimension)
+            trunk = MLPEvaluator(agent.trunk)
+        }
+    }
+    private lazy var acting = Acting(self)
 
     public func update(batch: ReplayBatch, using rng: inout Xoshiro256) -> UpdateMetrics {
         let rows = batch.batchSize * config.particles

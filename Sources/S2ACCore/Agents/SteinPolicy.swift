@@ -161,26 +161,43 @@ public func repeatRows<T: TensorScalar>(_ x: Tensor<T>, _ m: Int) -> Tensor<T> {
 /// pre-squash particles u^(L-1) before the final move.
 public func selectParticle<T: TensorScalar>(actions: Tensor<T>, q: [T], particles m: Int,
                                             selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<T> {
-    let n = actions.shape[0], d = actions.shape[1], b = n / m
-    let all = actions.scalars
-    var out = [T](); out.reserveCapacity(b * d)
+    let n = actions.shape[0], d = actions.shape[1]
+    return actions.withUnsafeBufferPointer { a in
+        q.withUnsafeBufferPointer { qs in
+            selectParticle(actions: a.baseAddress!, q: qs.isEmpty ? nil : qs.baseAddress!, states: n / m, dimension: d,
+                           particles: m, selection: selection, using: &rng)
+        }
+    }
+}
+
+/// `selectParticle` on raw rows: `actions` [states * m, d], `q` [states * m] (nil for `random`).
+func selectParticle<T: TensorScalar>(actions all: UnsafePointer<T>, q: UnsafePointer<T>?, states b: Int, dimension d: Int,
+                                     particles m: Int, selection: ActionSelection,
+                                     using rng: inout Xoshiro256) -> Tensor<T> {
+    let out = Storage<T>(uninitialized: b * d)
     for s in 0..<b {
-        let qs = selection == .max || selection == .softmax ? (0..<m).map { Double(q[s * m + $0]) } : []
         let pick: Int
         switch selection {
         case .max:
-            pick = qs.indices.max { qs[$0] < qs[$1] }!
+            var best = 0
+            for j in 1..<m where Double(q![s * m + j]) > Double(q![s * m + best]) { best = j }
+            pick = best
         case .softmax:
-            let top = qs.max()!
-            let w = qs.map { Foundation.exp($0 - top) }
-            var r = rng.nextUniform() * w.reduce(0, +)
+            var top = -Double.infinity
+            for j in 0..<m { top = Swift.max(top, Double(q![s * m + j])) }
+            var total = 0.0
+            for j in 0..<m { total += Foundation.exp(Double(q![s * m + j]) - top) }
+            var r = rng.nextUniform() * total
             var chosen = m - 1
-            for (j, wj) in w.enumerated() { r -= wj; if r < 0 { chosen = j; break } }
+            for j in 0..<m {
+                r -= Foundation.exp(Double(q![s * m + j]) - top)
+                if r < 0 { chosen = j; break }
+            }
             pick = chosen
         default:
             pick = rng.nextIndex(m)
         }
-        out.append(contentsOf: all[((s * m + pick) * d)..<((s * m + pick + 1) * d)])
+        (out.pointer + s * d).update(from: all + (s * m + pick) * d, count: d)
     }
-    return Tensor(out, shape: [b, d])
+    return Tensor(shape: [b, d], storage: out, node: nil, requiresGrad: false)
 }

@@ -45,7 +45,7 @@ public enum ReduceKernel: Sendable { case sum, max }
 /// The scalar types a `Tensor` can hold: `Float` for training, `Double` for checks.
 /// Every per-element loop is reached through these requirements, so the loops are compiled
 /// for the concrete type even when called from generic tensor code.
-public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible {
+public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, CustomStringConvertible {
     static var blasGemm: GemmFunction<Self> { get }
     static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                       _ n: Int, _ a: Self, _ b: Self)

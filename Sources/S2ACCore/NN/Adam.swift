@@ -1,4 +1,7 @@
 import RealModule
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// Adam (Kingma & Ba 2015) with PyTorch's `torch.optim.Adam` semantics (single-tensor path):
 /// L2 weight decay added to the gradient (not AdamW), bias corrections computed in double,
@@ -50,12 +53,8 @@ public final class Adam<T: TensorScalar> {
                 firstMoments[k].withUnsafeMutableBufferPointer { m in
                     secondMoments[k].withUnsafeMutableBufferPointer { v in
                         p.withUnsafeMutableBufferPointer { x in
-                            for i in 0..<x.count {
-                                let gi = wd == 0 ? g[i] : g[i] + wd * x[i]
-                                m[i] += b1 * (gi - m[i])
-                                v[i] = v[i] * b2 + c2 * gi * gi
-                                x[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2 + e)
-                            }
+                            adamUpdate(x.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, count: x.count,
+                                       AdamCoefficients(stepSize: stepSize, bc2: bc2, eps: e, weightDecay: wd, b1: b1, b2: b2, c2: c2))
                         }
                     }
                 }
@@ -64,3 +63,61 @@ public final class Adam<T: TensorScalar> {
     }
 }
 
+
+/// The per-step constants of `Adam.step` in the parameter's precision.
+struct AdamCoefficients<T: TensorScalar> {
+    var stepSize, bc2, eps, weightDecay, b1, b2, c2: T
+}
+
+/// One Adam update of `n` elements. Float runs four lanes at a time on concrete SIMD types
+/// (sqrt and division are the bottleneck),
+/// then the tail one by one. Every lane does the scalar arithmetic in the scalar order, and
+/// sqrt and division are correctly rounded, so the result has the bits of the plain loop.
+@inline(__always)
+func adamUpdate<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
+                                 _ v: UnsafeMutablePointer<T>, count n: Int, _ c: AdamCoefficients<T>) {
+    var i = 0
+    if T.self == Float.self {
+        i = adamUpdateFloat(UnsafeMutableRawPointer(x), UnsafeRawPointer(g), UnsafeMutableRawPointer(m),
+                            UnsafeMutableRawPointer(v), count: n, unsafeBitCast(c, to: AdamCoefficients<Float>.self))
+    }
+    while i < n {
+        let gi = c.weightDecay == 0 ? g[i] : g[i] + c.weightDecay * x[i]
+        m[i] += c.b1 * (gi - m[i])
+        v[i] = v[i] * c.b2 + c.c2 * gi * gi
+        x[i] -= c.stepSize * m[i] / (v[i].squareRoot() / c.bc2 + c.eps)
+        i += 1
+    }
+}
+
+/// Lane-wise square root; SSE's sqrtps on x86-64 (the standard library's SIMD square root
+/// goes lane by lane), both correctly rounded.
+@inline(__always)
+func squareRoot(_ v: SIMD4<Float>) -> SIMD4<Float> {
+    #if arch(x86_64)
+    return _mm_sqrt_ps(v)
+    #else
+    return v.squareRoot()
+    #endif
+}
+
+/// The vector part of `adamUpdate` for Float; returns how many elements it did.
+func adamUpdateFloat(_ x: UnsafeMutableRawPointer, _ g: UnsafeRawPointer, _ m: UnsafeMutableRawPointer,
+                     _ v: UnsafeMutableRawPointer, count n: Int, _ c: AdamCoefficients<Float>) -> Int {
+    typealias V = SIMD4<Float>
+    var i = 0
+    while i + 4 <= n {
+        let o = i * 4
+        var gi = g.loadUnaligned(fromByteOffset: o, as: V.self)
+        let xi = x.loadUnaligned(fromByteOffset: o, as: V.self)
+        if c.weightDecay != 0 { gi = gi + c.weightDecay * xi }
+        let m0 = m.loadUnaligned(fromByteOffset: o, as: V.self), v0 = v.loadUnaligned(fromByteOffset: o, as: V.self)
+        let mi = m0 + c.b1 * (gi - m0)
+        let vi = v0 * c.b2 + c.c2 * gi * gi
+        m.storeBytes(of: mi, toByteOffset: o, as: V.self)
+        v.storeBytes(of: vi, toByteOffset: o, as: V.self)
+        x.storeBytes(of: xi - c.stepSize * mi / (squareRoot(vi) / c.bc2 + c.eps), toByteOffset: o, as: V.self)
+        i += 4
+    }
+    return i
+}

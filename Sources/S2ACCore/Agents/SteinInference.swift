@@ -1,0 +1,228 @@
+import Foundation
+
+// Acting needs no graph: the sampler's score is only grad_u min(Q1, Q2), which a hand-written
+// forward and input-gradient pass through the critics gives directly. The passes below make the
+// same BLAS calls, elementwise kernels and summation orders as the tensor operations they
+// replace, so they give the same bits as the graph path, in preallocated memory.
+
+/// Float scratch memory kept between calls: grown when a call needs more, never shrunk.
+final class FloatScratch {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private var capacity = 0
+
+    init() { pointer = .allocate(capacity: 1) }
+    deinit { pointer.deallocate() }
+
+    /// At least `count` floats (contents unspecified).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer.deallocate()
+            pointer = .allocate(capacity: count)
+            capacity = count
+        }
+        return pointer
+    }
+}
+
+/// `x W^T + b` on `rows` rows into `out`, as `Tensor.linear` computes it (bias first, then
+/// the product added with beta = 1).
+func linearRows(_ layer: Linear<Float>, _ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+    let nIn = layer.inputs, nOut = layer.outputs
+    var beta: Float = 0
+    if let bias = layer.bias {
+        for r in 0..<rows { (out + r * nOut).update(from: bias.storage.pointer, count: nOut) }
+        beta = 1
+    }
+    Float.gemm(transposeA: false, transposeB: true, m: rows, n: nOut, k: nIn, alpha: 1, a: x, lda: nIn,
+               b: layer.weight.storage.pointer, ldb: nIn, beta: beta, c: out, ldc: nOut)
+}
+
+/// An activation applied in place, with the kernel the tensor operation uses.
+func activateInPlace(_ activation: Activation, _ x: UnsafeMutablePointer<Float>, count n: Int) {
+    switch activation {
+    case .relu: Float.unary(.relu, x, x, n, 0, 0)
+    case .elu: Float.unary(.elu, x, x, n, 1, 0)
+    case .tanh: Float.unary(.tanh, x, x, n, 0, 0)
+    case .identity: break
+    }
+}
+
+/// g <- g * activation'(x) in place, from the activation's output y (the graph's fused
+/// backward kernels: ELU' = y + 1 below 0, ReLU' = [y > 0], tanh' = 1 - y^2).
+func multiplyByDerivative(_ activation: Activation, _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count n: Int) {
+    switch activation {
+    case .relu: Float.binary(.mulPositiveMask, g, 1, y, 1, g, n)
+    case .elu: Float.binary(.mulEluPrime, g, 1, y, 1, g, n)
+    case .tanh: Float.binary(.mulTanhPrime, g, 1, y, 1, g, n)
+    case .identity: break
+    }
+}
+
+/// Forward and input-gradient passes of an `MLP<Float>` on raw rows, without a graph. Reads
+/// the parameters at every call, so it follows the network's updates.
+final class MLPEvaluator {
+    let network: MLP<Float>
+    /// Each layer's activated output, kept for the backward pass.
+    private let outputs: [FloatScratch]
+    private let gradientA = FloatScratch(), gradientB = FloatScratch()
+
+    /// The largest input or output width of any layer.
+    private let widest: Int
+
+    init(_ network: MLP<Float>) {
+        self.network = network
+        widest = network.layers.reduce(1) { Swift.max($0, $1.inputs, $1.outputs) }
+        outputs = network.layers.map { _ in FloatScratch() }
+    }
+
+    func activation(_ i: Int) -> Activation { i == network.layers.count - 1 ? network.outputActivation : network.activation }
+
+    /// The network on `rows` rows of `x` ([rows, inputs]); the result ([rows, outputs]) stays
+    /// valid until the next forward call.
+    @discardableResult
+    func forward(_ x: UnsafePointer<Float>, rows: Int) -> UnsafeMutablePointer<Float> {
+        var input = x
+        for (i, layer) in network.layers.enumerated() {
+            let out = outputs[i].reserve(rows * layer.outputs)
+            linearRows(layer, input, rows: rows, into: out)
+            activateInPlace(activation(i), out, count: rows * layer.outputs)
+            input = UnsafePointer(out)
+        }
+        return outputs[outputs.count - 1].pointer
+    }
+
+    /// sum_r <seed_r, y_r> differentiated with respect to the inputs of the last `forward`,
+    /// for the rows `rows` of that call only (others are left out: their seed is zero); the
+    /// result is [rows.count, inputs], row i for input row rows[i], valid until the next call.
+    /// `seed` is [rows.count, outputs]. Each row's gradient is independent of the others, so
+    /// leaving rows out changes none of the values.
+    func inputGradient(seed: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>) -> UnsafeMutablePointer<Float> {
+        let layers = network.layers, n = rows.count
+        var g = gradientA.reserve(n * widest), next = gradientB.reserve(n * widest)
+        g.update(from: seed, count: n * layers[layers.count - 1].outputs)
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[i], width = layer.outputs, y = outputs[i].pointer
+            let act = activation(i)
+            if act != .identity {
+                for (r, row) in rows.enumerated() {
+                    multiplyByDerivative(act, g + r * width, output: y + row * width, count: width)
+                }
+            }
+            Float.gemm(transposeA: false, transposeB: false, m: n, n: layer.inputs, k: width, alpha: 1,
+                       a: g, lda: width, b: layer.weight.storage.pointer, ldb: layer.inputs,
+                       beta: 0, c: next, ldc: layer.inputs)
+            swap(&g, &next)
+        }
+        return g
+    }
+}
+
+/// The acting path of `SteinPolicy.sample` with twin critics: L SVGD steps on min(Q1, Q2),
+/// the squash, and min(Q1, Q2) at the final actions, in buffers kept between calls (nothing
+/// is allocated once the sizes have been seen). Gives the bits of the graph path.
+final class SteinActingSampler {
+    let policy: SteinPolicy
+    let q1: MLPEvaluator, q2: MLPEvaluator
+    let observationDimension: Int, actionDimension: Int
+    private let input = FloatScratch(), u = FloatScratch(), score = FloatScratch()
+    private let seed1 = FloatScratch(), seed2 = FloatScratch()
+    private var rows1: [Int] = [], rows2: [Int] = []
+    private let k = FloatScratch(), ks = FloatScratch(), kx = FloatScratch()
+    private var distances: [Double] = []
+
+    init(policy: SteinPolicy, critics: S2ACCritics, observationDimension: Int, actionDimension: Int) {
+        self.policy = policy
+        q1 = MLPEvaluator(critics.q1); q2 = MLPEvaluator(critics.q2)
+        self.observationDimension = observationDimension; self.actionDimension = actionDimension
+        distances = [Double](repeating: 0, count: policy.particles * policy.particles)
+    }
+
+    /// The squashed final particles ([states * m, d]) and, with `needQ`, min(Q1, Q2) at them
+    /// ([states * m]), from the states `s` ([states, obs]) and the initial particles `initial`
+    /// ([states * m, d]). The results stay valid until the next call.
+    func run(observations s: UnsafePointer<Float>, states b: Int, initial: UnsafePointer<Float>,
+             needQ: Bool) -> (actions: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>?) {
+        let m = policy.particles, d = actionDimension, o = observationDimension, w = o + d, n = b * m
+        let x = input.reserve(n * w), u = u.reserve(n * d), score = score.reserve(n * d)
+        let seed1 = seed1.reserve(n), seed2 = seed2.reserve(n)
+        for r in 0..<n { (x + r * w).update(from: s + (r / m) * o, count: o) }
+        u.update(from: initial, count: n * d)
+        let eps = Float(policy.stepSize)
+        for _ in 0..<policy.steps {
+            for r in 0..<n { (x + r * w + o).update(from: u + r * d, count: d) }
+            let y1 = q1.forward(x, rows: n), y2 = q2.forward(x, rows: n)
+            // minimum's gradient: all to the smaller critic, a tie split in half. Each critic's
+            // backward runs on the rows it receives a gradient from; the other rows get zeros,
+            // and x + 0 = x, so the score has the bits of the graph's sum of both critics.
+            rows1.removeAll(keepingCapacity: true); rows2.removeAll(keepingCapacity: true)
+            for r in 0..<n {
+                let share: Float = y2[r] > y1[r] ? 1 : (y2[r] == y1[r] ? 0.5 : 0)
+                if share != 0 { seed1[rows1.count] = share; rows1.append(r) }
+                if share != 1 { seed2[rows2.count] = 1 - share; rows2.append(r) }
+            }
+            for i in 0..<(n * d) { score[i] = 0 }
+            func addGradient(_ evaluator: MLPEvaluator, _ seed: UnsafePointer<Float>, _ rows: [Int]) {
+                guard !rows.isEmpty else { return }
+                rows.withUnsafeBufferPointer { rows in
+                    let g = evaluator.inputGradient(seed: seed, rows: rows)
+                    for (i, r) in rows.enumerated() {
+                        for c in 0..<d { score[r * d + c] = score[r * d + c] + g[i * w + o + c] }
+                    }
+                }
+            }
+            addGradient(q1, seed1, rows1)
+            addGradient(q2, seed2, rows2)
+            if let temperature = policy.scoreTemperature {
+                let t = Float(temperature)
+                for i in 0..<(n * d) { score[i] = score[i] / t }
+            }
+            for state in 0..<b {
+                svgdStep(u + state * m * d, score: score + state * m * d, eps: eps)
+            }
+        }
+        // actions = actionLimit * tanh(u), in place.
+        Float.unary(.tanh, u, u, n * d, 0, 0)
+        let limit = Float(policy.actionLimit)
+        for i in 0..<(n * d) { u[i] = u[i] * limit }
+        guard needQ else { return (u, nil) }
+        for r in 0..<n { (x + r * w + o).update(from: u + r * d, count: d) }
+        let y1 = q1.forward(x, rows: n), y2 = q2.forward(x, rows: n)
+        for r in 0..<n { y1[r] = Swift.min(y1[r], y2[r]) }
+        return (u, y1)
+    }
+
+    /// One SVGD move of the m particles of one state in place, as `SteinPolicy.sample` does it.
+    private func svgdStep(_ x: UnsafeMutablePointer<Float>, score s: UnsafePointer<Float>, eps: Float) {
+        let m = policy.particles, d = actionDimension
+        let k = k.reserve(m * m), ks = ks.reserve(m * d), kx = kx.reserve(m * d)
+        for i in 0..<m {
+            for j in 0..<m {
+                var acc: Float = 0
+                for c in 0..<d { let v = x[i * d + c] - x[j * d + c]; acc += v * v }
+                k[i * m + j] = acc
+                distances[i * m + j] = Double(acc)
+            }
+        }
+        let sigma = distances.withUnsafeBufferPointer {
+            rbfBandwidth(policy.bandwidth, squaredDistances: $0, particleCount: m)
+        }
+        let gamma = Float(1 / (1e-8 + 2 * sigma * sigma))
+        for i in 0..<(m * m) { k[i] = fastExp(-(gamma * k[i])) }
+        Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: s, ldb: d,
+                   beta: 0, c: ks, ldc: d)
+        Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: x, ldb: d,
+                   beta: 0, c: kx, ldc: d)
+        let mf = Float(m)
+        for i in 0..<m {
+            var rowSum: Float = 0
+            for j in 0..<m { rowSum += k[i * m + j] }
+            for c in 0..<d {
+                let e = i * d + c
+                let repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
+                let h = (ks[e] + repulsion) / mf
+                ks[e] = h * eps   // x stays intact until every row has used it
+            }
+        }
+        for e in 0..<(m * d) { x[e] = x[e] + ks[e] }
+    }
+}
