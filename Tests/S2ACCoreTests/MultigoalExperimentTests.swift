@@ -138,6 +138,8 @@ import S2ACCore
         #expect(entropy.count == 2 * (25 + 6) && entropy.allSatisfy { Double($0["entropy"]!)!.isFinite })
         let q0 = try table("multigoal_q0")
         #expect(q0.filter { $0["agent"] == "sac" }.count == 1 && q0.first { $0["agent"] == "sac" }!["reason"]!.contains("InitialDistributionProbe"))
+        let timing = try table("multigoal_timing")
+        #expect(timing.count == 2 && timing.allSatisfy { $0["steps"] == "150" && Double($0["cpu_seconds"]!)! > 0 })
         // Steps 0, 100 (q0Every of smoke) for the six states.
         #expect(q0.filter { $0["agent"] == "s2ac-phi-theta" }.count == 2 * 6)
     }

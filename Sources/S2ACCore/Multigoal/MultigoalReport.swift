@@ -15,6 +15,7 @@ public struct MultigoalReporter: ResultReporter {
             "multigoal_entropy": Self.key + ["where", "state", "x", "y", "entropy", "reason"],
             "multigoal_smoothness": Self.key + ["selection", "points", "m1", "m2", "reason"],
             "multigoal_q0": Self.key + ["step", "state", "x", "y", "mean_x", "mean_y", "std_x", "std_y", "reason"],
+            "multigoal_timing": Self.key + ["steps", "cpu_seconds", "wall_seconds"],
             "obstacle": Self.key + ["selection", "episodes", "hit_share", "goal", "share", "share_after_hit"],
         ]
     }
@@ -60,6 +61,8 @@ public struct MultigoalReporter: ResultReporter {
             }
         }
         guard provenance.kind == MultigoalKinds.run else { return out }
+        out["multigoal_timing"] = [key + [String(spec.train.schedule.totalSteps), csvNumber(try file.root.attribute("cpu_seconds")?.doubleValue),
+                                          csvNumber(try file.root.attribute("wall_seconds")?.doubleValue)]]
         out["multigoal_entropy"] = try entropyRows(file.root.group("entropy"), key: key)
         out["multigoal_q0"] = try q0Rows(file.root.group("q0"), key: key)
         return out
