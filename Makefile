@@ -17,6 +17,8 @@ include $(sort $(wildcard mk/*.mk))
 
 help:
 	@echo "make fig4            Fig 4, 9, 10: entropy evaluation and kernel sweep (QUICK=1 for a reduced grid)"
+	@echo "make multigoal       Fig 5, 6, 11-15, 17: multigoal agents over alphas (PRESET=quick|smoke|paper, JOBS=2, AGENTS=a,b)"
+	@echo "make obstacle        Fig 7, 16: the trained multigoal agents tested with the obstacle (after make multigoal)"
 	@echo "make rliable RLIABLE_SCORES=F.csv   Fig 8f-j statistics for a score table"
 	@echo "make test            build and run every test"
 	@echo "make bench           speed benchmarks -> Results/bench/*.csv ($(BENCHES))"

@@ -45,6 +45,8 @@ let experiments: [Target] = [
     experiment("bench-envs", "BenchEnvs"),
     experiment("bench-agents", "BenchAgents"),
     experiment("train", "Train"),
+    experiment("multigoal-modes", "MultigoalModes"),
+    experiment("obstacle-robustness", "ObstacleRobustness"),
 ]
 
 let tests: [Target] = [

@@ -52,7 +52,7 @@ public protocol ResultReporter {
 
 /// Every reporter `report` runs. A figure's issue adds its line here.
 public enum ReportRegistry {
-    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter(), TrainReporter()] }
+    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter(), TrainReporter(), MultigoalReporter()] }
 }
 
 /// What a report pass did.

@@ -1,0 +1,152 @@
+import ArgumentParser
+import ExperimentSupport
+import Foundation
+import S2ACCore
+
+struct MultigoalModes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "multigoal-modes",
+        abstract: "Train agents on Multigoal over an alpha grid and seeds, then probe them (Fig 5, 6, 11-15, 17).",
+        discussion: """
+            One run file per (agent, alpha, seed) under OUT/runs/, holding the trained agent, the \
+            training curves, mu/sigma of q0 at the critical states during training, 20 test \
+            episodes per test selection rule (trajectories, goal reached), M1/M2 of Q along them, \
+            the entropy map and the Q landscapes at the critical states. Complete run files are \
+            kept: an interrupted campaign restarts where it stopped. Runs go to child processes \
+            with one BLAS thread each, so results do not depend on --jobs.
+            Presets: smoke (seconds; for tests), quick (reduced steps and seeds; the default of \
+            make multigoal), paper (the full grid, 20 seeds; for a cluster).
+            """)
+
+    @Option(help: "smoke, quick or paper.")
+    var preset: String = "quick"
+
+    @Option(help: "Comma-separated agents (default: the preset's: \(MultigoalPreset.allAgents.joined(separator: ","))).")
+    var agents: String?
+
+    @Option(help: "Comma-separated temperatures (default: the preset's; the paper's grid is not stated, {0.1,1,5,10,20} is ours).")
+    var alphas: String?
+
+    @Option(help: "Number of seeds, 0 ..< N (default: the preset's).")
+    var seeds: Int?
+
+    @Option(help: "Environment steps per run (default: the preset's).")
+    var steps: Int?
+
+    @Option(help: "Output folder (default: Results/multigoal/<preset>).")
+    var out: String?
+
+    @Option(help: "Runs in parallel (child processes).")
+    var jobs: Int = 1
+
+    @Flag(help: "Retrain runs whose files are complete.")
+    var force = false
+
+    @Flag(help: "No progress lines from the runs.")
+    var quiet = false
+
+    @Option(help: .hidden)
+    var runOne: String?
+
+    func validate() throws {
+        guard MultigoalPreset.names.contains(preset) else {
+            throw ValidationError("--preset must be one of \(MultigoalPreset.names.joined(separator: ", ")), got '\(preset)'")
+        }
+        if let seeds { try requireRange(seeds, 1...1000, flag: "seeds") }
+        if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
+        try requireRange(jobs, 1...64, flag: "jobs")
+    }
+
+    func resolvedPreset() throws -> MultigoalPreset {
+        var p = try MultigoalPreset.named(preset)
+        if let agents {
+            p.agents = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !p.agents.isEmpty, Set(p.agents).count == p.agents.count else { throw InputError("--agents must list distinct agents") }
+        }
+        let known = TrainRunConfig.implementedAgents + TrainRunConfig.plannedAgents
+        let unknown = p.agents.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            throw InputError("--agents: unknown \(unknown.joined(separator: ", ")); agents: \(known.joined(separator: ", "))")
+        }
+        let missing = p.agents.filter { !TrainRunConfig.implementedAgents.contains($0) }
+        guard missing.isEmpty else {
+            throw InputError("agents not implemented yet: \(missing.joined(separator: ", ")); pass --agents with some of "
+                             + TrainRunConfig.implementedAgents.joined(separator: ","))
+        }
+        if let alphas {
+            let values = alphas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1000 }) else {
+                throw InputError("--alphas must be a comma-separated list of numbers in (0, 1000], got '\(alphas)'")
+            }
+            p.alphas = values.map { $0! }
+        }
+        if let seeds { p.seeds = seeds }
+        if let steps { p.steps = steps }
+        return p
+    }
+
+    func run() throws {
+        let p = try resolvedPreset()
+        let folder = out ?? "Results/multigoal/\(preset)"
+        let runs = folder + "/runs"
+        let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds))
+        if let runOne {
+            guard let spec = specs.first(where: { "\($0.agent),\($0.alpha),\($0.seed)" == runOne }) else {
+                throw InputError("--run-one \(runOne) is not in the grid")
+            }
+            setBLASThreads(1)
+            let start = Date()
+            try MultigoalRun.execute(spec, to: runs + "/" + spec.fileName, force: true, progress: !quiet)
+            print(String(format: "multigoal-modes: %@ alpha %g seed %d done in %.1f s", spec.agent, spec.alpha, spec.seed,
+                         Date().timeIntervalSince(start)))
+            return
+        }
+        let pending = specs.filter { force || !MultigoalRun.isComplete(runs + "/" + $0.fileName, spec: $0) }
+        print("multigoal-modes: preset \(p.name), \(specs.count) runs (\(p.agents.joined(separator: ",")) x alpha "
+              + "\(p.alphas.map { "\($0)" }.joined(separator: ",")) x \(p.seeds) seeds, \(p.steps) steps), "
+              + "\(specs.count - pending.count) complete, \(pending.count) to run -> \(runs)")
+        try runChildren(pending, preset: p, folder: folder)
+    }
+
+    /// Runs each pending spec in a child process, at most `jobs` at a time.
+    func runChildren(_ pending: [MultigoalRunSpec], preset p: MultigoalPreset, folder: String) throws {
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        var queue = pending[...]
+        var running: [(Process, MultigoalRunSpec)] = []
+        var failed: [String] = []
+        var done = 0
+        let start = Date()
+        while !queue.isEmpty || !running.isEmpty {
+            while running.count < jobs, let spec = queue.popFirst() {
+                let child = Process()
+                child.executableURL = URL(fileURLWithPath: executable)
+                child.arguments = ["--preset", preset, "--agents", p.agents.joined(separator: ","),
+                                   "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
+                                   "--steps", "\(p.steps)", "--out", folder, "--run-one", "\(spec.agent),\(spec.alpha),\(spec.seed)"]
+                    + (quiet ? ["--quiet"] : [])
+                child.environment = environment
+                try child.run()
+                running.append((child, spec))
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+            running.removeAll { child, spec in
+                guard !child.isRunning else { return false }
+                done += 1
+                if child.terminationStatus != 0 {
+                    failed.append("\(spec.agent) alpha \(spec.alpha) seed \(spec.seed) (exit \(child.terminationStatus))")
+                }
+                print("multigoal-modes: \(done)/\(pending.count) finished")
+                return true
+            }
+        }
+        print(String(format: "multigoal-modes: %d runs in %.1f s", pending.count, Date().timeIntervalSince(start)))
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("multigoal-modes: failed: \(failed.joined(separator: "; "))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+MultigoalModes.suiteMain()

@@ -1,0 +1,396 @@
+import Foundation
+
+/// The multigoal experiments of Fig 5-7 and 11-17 (REFERENCE section 7): a grid of
+/// (agent, alpha, seed) runs, each trained on `Multigoal` and probed afterwards. A preset names
+/// the grid and the sizes of the probes.
+public struct MultigoalPreset: Codable, Equatable, Sendable {
+    /// `smoke`, `quick` or `paper`: the label every table row carries.
+    public var name: String
+    /// The `TrainRunConfig` preset the runs are resolved with (`smoke`: small networks; `paper`:
+    /// Tables 3-4 with the multigoal variants, gamma 0.8).
+    public var trainPreset: String
+    /// Agents run by default (Fig 6: S2AC(phi,theta), S2AC(phi), SAC, SQL, SAC-NF; Fig 17: the psi agent).
+    public var agents: [String]
+    /// Temperatures (alpha_c = alpha_a). The paper does not list its grid; {0.1, 1, 5, 10, 20} is ours.
+    public var alphas: [Double]
+    /// Seeds 0 ..< seeds (Fig 12: 20).
+    public var seeds: Int
+    /// Environment steps of each run (TrainRunConfig's multigoal default, 20000; main.py: 5e4).
+    public var steps: Int
+    /// Test episodes per run (paper Fig 6 and main.py's num_test_episodes on multigoal: 20).
+    public var testEpisodes: Int
+    /// Record mu_theta, sigma_theta at the critical states every this many steps (Fig 11;
+    /// main.py's stats_steps_freq: 400).
+    public var q0Every: Int
+    /// Points per axis of the state grid over [-7, 7]^2 for the entropy map (Fig 13).
+    public var entropyGrid: Int
+    /// Sampler runs (S2AC) or policy samples (SAC) per state behind each entropy estimate.
+    public var entropySamples: Int
+    /// Points per axis of the action grid over [-1, 1]^2 for the Q landscapes (Fig 14).
+    public var qGrid: Int
+    /// Samples shown at each critical state for agents whose policy is not a particle set.
+    public var particleSamples: Int
+
+    public static let names = ["smoke", "quick", "paper"]
+    public static let allAgents = ["s2ac-phi-theta", "s2ac-phi", "sac", "sql", "sac-nf", "s2ac-phi-theta-psi"]
+    public static let defaultAlphas = [0.1, 1, 5, 10, 20]
+
+    public static func named(_ name: String) throws -> MultigoalPreset {
+        switch name {
+        case "smoke":
+            return MultigoalPreset(name: "smoke", trainPreset: "smoke", agents: allAgents, alphas: [1, 10], seeds: 1,
+                                   steps: 300, testEpisodes: 20, q0Every: 100, entropyGrid: 5, entropySamples: 2, qGrid: 9,
+                                   particleSamples: 10)
+        case "quick":
+            // Sized by the per-run CPU times measured on this machine (README, "make multigoal"):
+            // 2000 steps, 3 alphas, 1 seed, about 45 minutes with --jobs 2.
+            return MultigoalPreset(name: "quick", trainPreset: "paper", agents: allAgents, alphas: [0.1, 1, 10], seeds: 1,
+                                   steps: 2000, testEpisodes: 20, q0Every: 400, entropyGrid: 15, entropySamples: 2, qGrid: 41,
+                                   particleSamples: 10)
+        case "paper":
+            return MultigoalPreset(name: "paper", trainPreset: "paper", agents: allAgents, alphas: defaultAlphas, seeds: 20,
+                                   steps: 20_000, testEpisodes: 20, q0Every: 400, entropyGrid: 29, entropySamples: 4, qGrid: 41,
+                                   particleSamples: 10)
+        default:
+            throw InputError("--preset must be one of \(names.joined(separator: ", ")), got '\(name)'")
+        }
+    }
+}
+
+/// One run of the campaign: everything it was made with (the run file's config JSON; a run
+/// file whose config differs from the one the campaign would write is rebuilt).
+public struct MultigoalRunSpec: Codable, Equatable, Sendable {
+    public var preset: MultigoalPreset
+    public var agent: String
+    public var alpha: Double
+    public var seed: Int
+    /// How test episodes pick actions: the schedule's test rule, plus `amortized` for the psi agent.
+    public var testSelections: [ActionSelection]
+    public var train: TrainRunConfig
+
+    /// Agents whose amortized sampler is tested beside their particle rule (Fig 17).
+    public static let amortizedAgents: Set<String> = ["s2ac-phi-theta-psi"]
+
+    public init(preset: MultigoalPreset, agent: String, alpha: Double, seed: Int) throws {
+        self.preset = preset; self.agent = agent; self.alpha = alpha; self.seed = seed
+        train = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: preset.trainPreset, seed: seed,
+                                           steps: preset.steps, alpha: alpha)
+        testSelections = [train.schedule.evaluationSelection]
+        if Self.amortizedAgents.contains(agent) && !testSelections.contains(.amortized) { testSelections.append(.amortized) }
+    }
+
+    /// `<agent>_alpha<alpha>_seed<seed>.h5`.
+    public var fileName: String { "\(agent)_alpha\(alpha)_seed\(seed).h5" }
+
+    /// Every run of a grid, agents outermost, then alphas, then seeds.
+    public static func grid(preset: MultigoalPreset, agents: [String], alphas: [Double], seeds: [Int]) throws -> [MultigoalRunSpec] {
+        var out: [MultigoalRunSpec] = []
+        for agent in agents { for alpha in alphas { for seed in seeds {
+            out.append(try MultigoalRunSpec(preset: preset, agent: agent, alpha: alpha, seed: seed))
+        } } }
+        return out
+    }
+
+    /// A fresh agent of this run's architecture (its parameters are then loaded from a file).
+    public func makeAgent() throws -> any Agent {
+        let env = try train.makeEnv()
+        var rng = SeedTree(seed: UInt64(seed)).stream(.networkInit)
+        return try train.makeAgent(observationDimension: env.observationDimension, actionDimension: env.actionDimension,
+                                   actionLimit: env.actionHigh.max() ?? 1, using: &rng)
+    }
+}
+
+/// The `kind` of a multigoal run file and of an obstacle evaluation file.
+public enum MultigoalKinds {
+    public static let run = "multigoal-run"
+    public static let obstacle = "multigoal-obstacle"
+}
+
+/// Test episodes of one agent with one selection rule: trajectories, the goal each reached
+/// (or none) and whether it hit the obstacle.
+public struct MultigoalEpisodes: Equatable {
+    public var selection: ActionSelection
+    public var maxSteps: Int
+    /// Positions, [episodes, maxSteps + 1, 2], NaN after the end.
+    public var positions: [Double]
+    /// Actions as the environment received them, [episodes, maxSteps, 2], NaN after the end.
+    public var actions: [Double]
+    public var lengths: [Int]
+    /// 0 = G1, 1 = G2, 2 = G3, -1 = none.
+    public var goals: [Int]
+    public var returns: [Double]
+    /// Step (1-based) of the first blocked move, -1 when the wall was never met.
+    public var firstHit: [Int]
+
+    public var count: Int { lengths.count }
+
+    /// Runs `episodes` test episodes on `env` with `rng`.
+    public static func run(agent: any Agent, env: Multigoal, selection: ActionSelection, episodes: Int,
+                           using rng: inout Xoshiro256) -> MultigoalEpisodes {
+        let t = env.maxEpisodeSteps
+        var out = MultigoalEpisodes(selection: selection, maxSteps: t,
+                                    positions: [Double](repeating: .nan, count: episodes * (t + 1) * 2),
+                                    actions: [Double](repeating: .nan, count: episodes * t * 2),
+                                    lengths: [], goals: [], returns: [], firstHit: [])
+        for e in 0..<episodes {
+            var obs = env.reset(using: &rng)
+            var total = 0.0, step = 0, hit = -1
+            out.positions[(e * (t + 1)) * 2] = obs[0]; out.positions[(e * (t + 1)) * 2 + 1] = obs[1]
+            while true {
+                let a = agent.act(observations: Tensor(obs.map { Float($0) }, shape: [1, 2]), selection: selection, using: &rng).scalars
+                let r = env.step(a)
+                out.actions[(e * t + step) * 2] = Double(a[0]); out.actions[(e * t + step) * 2 + 1] = Double(a[1])
+                step += 1
+                if hit < 0 && env.hitObstacle { hit = step }
+                total += r.reward
+                obs = r.observation
+                out.positions[(e * (t + 1) + step) * 2] = obs[0]; out.positions[(e * (t + 1) + step) * 2 + 1] = obs[1]
+                if r.terminated || r.truncated { break }
+            }
+            out.lengths.append(step); out.goals.append(env.reachedGoal ?? -1); out.returns.append(total); out.firstHit.append(hit)
+        }
+        return out
+    }
+
+    /// The (s_t, a_t) pairs of every episode, as Float rows ([n * 2] each).
+    public var stateActionPairs: (states: [Float], actions: [Float]) {
+        var s: [Float] = [], a: [Float] = []
+        for e in 0..<count { for k in 0..<lengths[e] {
+            s.append(Float(positions[(e * (maxSteps + 1) + k) * 2])); s.append(Float(positions[(e * (maxSteps + 1) + k) * 2 + 1]))
+            a.append(Float(actions[(e * maxSteps + k) * 2])); a.append(Float(actions[(e * maxSteps + k) * 2 + 1]))
+        } }
+        return (s, a)
+    }
+
+    public func write(to g: HDF5Group) throws {
+        try g.setAttribute("selection", selection.rawValue)
+        try g.write("positions", positions, shape: [count, maxSteps + 1, 2])
+        try g.write("actions", actions, shape: [count, maxSteps, 2])
+        try g.write("lengths", lengths)
+        try g.write("goals", goals)
+        try g.write("returns", returns)
+        try g.write("first_hit", firstHit)
+    }
+
+    public static func read(from g: HDF5Group) throws -> MultigoalEpisodes {
+        guard let name = try g.attribute("selection")?.stringValue, let selection = ActionSelection(rawValue: name) else {
+            throw InputError("\(g.file.path):\(g.path): no test selection")
+        }
+        let p = try g.read("positions", as: Double.self)
+        guard p.shape.count == 3, p.shape[2] == 2, p.shape[1] >= 2 else { throw InputError("\(g.file.path):\(g.path): bad positions") }
+        let out = MultigoalEpisodes(selection: selection, maxSteps: p.shape[1] - 1, positions: p.values,
+                                    actions: try g.read("actions", as: Double.self).values,
+                                    lengths: try g.read("lengths", as: Int.self).values, goals: try g.read("goals", as: Int.self).values,
+                                    returns: try g.read("returns", as: Double.self).values,
+                                    firstHit: try g.read("first_hit", as: Int.self).values)
+        let n = p.shape[0]
+        guard out.lengths.count == n, out.goals.count == n, out.returns.count == n, out.firstHit.count == n,
+              out.actions.count == n * out.maxSteps * 2 else {
+            throw InputError("\(g.file.path):\(g.path): test episode arrays differ in length")
+        }
+        return out
+    }
+}
+
+/// Trains and probes one run and writes its run file; reads and checks run files.
+public enum MultigoalRun {
+    /// The six critical states as Float rows [6 * 2].
+    static var criticalStates: [Float] { Multigoal.criticalStates.flatMap { [Float($0.x), Float($0.y)] } }
+
+    /// Trains `spec`, probes the trained agent, and writes everything (the agent included) to
+    /// `path`. `progress` shows the trainer's progress line.
+    public static func execute(_ spec: MultigoalRunSpec, to path: String, force: Bool, progress: Bool = false) throws {
+        try requireWritableResult(path: path, force: force)
+        let cpuStart = processCPUSeconds(), wallStart = Date()
+        let trainer = try spec.train.makeTrainer()
+        trainer.showsProgress = progress
+        let agent = trainer.agent
+        // Fig 11: q0 at the critical states before training and every q0Every steps.
+        var q0Steps: [Int] = [], q0Mean: [Float] = [], q0Std: [Float] = []
+        let q0Probe = agent as? InitialDistributionProbe
+        let states = Tensor(criticalStates, shape: [Multigoal.criticalStates.count, 2])
+        func recordQ0(_ step: Int) {
+            guard let q0Probe else { return }
+            let (m, s) = q0Probe.probeInitialDistribution(observations: states)
+            q0Steps.append(step); q0Mean += m; q0Std += s
+        }
+        recordQ0(0)
+        trainer.run { t in if t.step % spec.preset.q0Every == 0 { recordQ0(t.step) } }
+
+        let writer = try ResultWriter(path: path, kind: MultigoalKinds.run, config: spec, seed: spec.seed, force: force)
+        try trainer.writeResults(to: writer.root.createGroup("train"))
+        try agent.save(to: writer.root.createGroup("agent"))
+        let q0 = try writer.root.createGroup("q0")
+        if q0Probe != nil {
+            let k = Multigoal.criticalStates.count
+            try q0.write("steps", q0Steps)
+            try q0.write("mean", q0Mean, shape: [q0Steps.count, k, 2])
+            try q0.write("std", q0Std, shape: [q0Steps.count, k, 2])
+        } else {
+            try q0.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "InitialDistributionProbe"))
+        }
+        let tree = SeedTree(seed: UInt64(spec.seed))
+        var testRNG = tree.stream(named: "multigoal-test")
+        let tests = try writer.root.createGroup("test")
+        for selection in spec.testSelections {
+            let episodes = MultigoalEpisodes.run(agent: agent, env: Multigoal(), selection: selection,
+                                                 episodes: spec.preset.testEpisodes, using: &testRNG)
+            let g = try tests.createGroup(selection.rawValue)
+            try episodes.write(to: g)
+            try writeSmoothness(agent: agent, episodes: episodes, to: g.createGroup("smoothness"))
+        }
+        var probeRNG = tree.stream(named: "multigoal-probe")
+        try writeEntropy(agent: agent, preset: spec.preset, to: writer.root.createGroup("entropy"), using: &probeRNG)
+        try writeQLandscapes(agent: agent, preset: spec.preset, to: writer.root.createGroup("qgrid"), using: &probeRNG)
+        // Cost of the whole run (training and probes), for sizing presets; not part of the results.
+        try writer.root.setAttribute("cpu_seconds", .double(processCPUSeconds() - cpuStart))
+        try writer.root.setAttribute("wall_seconds", .double(Date().timeIntervalSince(wallStart)))
+        try writer.commit()
+    }
+
+    /// CPU time of this process so far (a run's child process works on one thread).
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// M1, M2 (Fig 15) along the test trajectories: per (s_t, a_t) and their means.
+    static func writeSmoothness(agent: any Agent, episodes: MultigoalEpisodes, to g: HDF5Group) throws {
+        guard let critic = agent as? CriticProbe else {
+            try g.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "CriticProbe"))
+            return
+        }
+        let (s, a) = episodes.stateActionPairs
+        let n = s.count / 2
+        let r = actionSmoothness(observations: Tensor(s, shape: [n, 2]), actions: Tensor(a, shape: [n, 2])) {
+            critic.probeQ(observations: $0, actions: $1)
+        }
+        try g.write("gradient_l1", r.gradientL1)
+        try g.write("hessian_l1", r.hessianL1)
+        try g.write("m1", [n > 0 ? r.gradientL1.reduce(0, +) / Double(n) : .nan])
+        try g.write("m2", [n > 0 ? r.hessianL1.reduce(0, +) / Double(n) : .nan])
+    }
+
+    /// Evenly spaced points from lo to hi (inclusive).
+    static func axis(_ count: Int, _ lo: Double, _ hi: Double) -> [Double] {
+        count == 1 ? [(lo + hi) / 2] : (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
+    }
+
+    /// Entropy estimates over the state grid (Fig 13) and at the critical states (Fig 14).
+    static func writeEntropy(agent: any Agent, preset: MultigoalPreset, to g: HDF5Group, using rng: inout Xoshiro256) throws {
+        guard let probe = agent as? EntropyProbe else {
+            try g.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "EntropyProbe"))
+            return
+        }
+        let xs = axis(preset.entropyGrid, -Multigoal.bound, Multigoal.bound)
+        var states: [Float] = []
+        for y in xs { for x in xs { states += [Float(x), Float(y)] } }
+        var values: [Double] = []
+        let chunk = 64
+        for start in stride(from: 0, to: states.count / 2, by: chunk) {
+            let rows = min(chunk, states.count / 2 - start)
+            let s = Tensor(Array(states[(2 * start)..<(2 * (start + rows))]), shape: [rows, 2])
+            values += probe.probeEntropy(observations: s, samples: preset.entropySamples, using: &rng)
+        }
+        try g.write("axis", xs)
+        try g.write("grid", values, shape: [xs.count, xs.count])
+        let critical = probe.probeEntropy(observations: Tensor(criticalStates, shape: [Multigoal.criticalStates.count, 2]),
+                                          samples: preset.entropySamples, using: &rng)
+        try g.write("critical", critical)
+    }
+
+    /// min(Q1, Q2) over the action square at each critical state, with the policy's particles there (Fig 14).
+    static func writeQLandscapes(agent: any Agent, preset: MultigoalPreset, to g: HDF5Group, using rng: inout Xoshiro256) throws {
+        let k = Multigoal.criticalStates.count
+        let axis = axis(preset.qGrid, -1, 1)
+        try g.write("axis", axis)
+        if let critic = agent as? CriticProbe {
+            var values: [Float] = []
+            var actions: [Float] = []
+            for ay in axis { for ax in axis { actions += [Float(ax), Float(ay)] } }
+            let n = axis.count * axis.count
+            for state in Multigoal.criticalStates {
+                let s = Tensor((0..<n).flatMap { _ in [Float(state.x), Float(state.y)] }, shape: [n, 2])
+                values += withNoGrad { critic.probeQ(observations: s, actions: Tensor(actions, shape: [n, 2])).scalars }
+            }
+            try g.write("values", values, shape: [k, axis.count, axis.count])
+        } else {
+            try g.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "CriticProbe"))
+        }
+        if let probe = agent as? ParticleProbe {
+            var all: [Float] = []
+            for state in Multigoal.criticalStates {
+                all += probe.probeParticles(at: [Float(state.x), Float(state.y)], count: preset.particleSamples, using: &rng)
+            }
+            try g.write("particles", all, shape: [k, all.count / (2 * k), 2])
+        } else {
+            try g.setAttribute("particles_unavailable", ProbeUnavailable.reason(agent, lacks: "ParticleProbe"))
+        }
+    }
+
+    /// Whether `path` holds a finished run file of exactly `spec` (result files only take their
+    /// name when complete; a foreign, corrupt or differently configured file is not).
+    public static func isComplete(_ path: String, spec: MultigoalRunSpec) -> Bool {
+        guard FileManager.default.fileExists(atPath: path), let file = try? HDF5File.open(at: path) else { return false }
+        defer { file.close() }
+        guard let p = try? Provenance.read(from: file), p.kind == MultigoalKinds.run,
+              let expected = try? canonicalJSON(spec), p.configJSON == expected else { return false }
+        return file.root.kind(of: "agent") == .group && file.root.kind(of: "test") == .group
+    }
+
+    /// Reads a run file's spec and rebuilds its trained agent. Throws `InputError` for a file
+    /// that is not a multigoal run file of this suite.
+    public static func loadAgent(from file: HDF5File) throws -> (spec: MultigoalRunSpec, agent: any Agent) {
+        let provenance: Provenance
+        do { provenance = try Provenance.read(from: file) } catch { throw InputError("\(file.path): not a result file of this suite") }
+        guard provenance.kind == MultigoalKinds.run else {
+            throw InputError("\(file.path): a '\(provenance.kind)' result, not a multigoal run file")
+        }
+        let spec: MultigoalRunSpec
+        do { spec = try JSONDecoder().decode(MultigoalRunSpec.self, from: Data(provenance.configJSON.utf8)) } catch {
+            throw InputError("\(file.path): unreadable multigoal run configuration")
+        }
+        guard TrainRunConfig.implementedAgents.contains(spec.agent) else {
+            throw InputError("\(file.path): agent \(spec.agent) is not built by this version")
+        }
+        let agent = try spec.makeAgent()
+        guard file.root.kind(of: "agent") == .group else { throw InputError("\(file.path): no saved agent") }
+        do { try agent.load(from: file.root.group("agent")) } catch let e as InputError { throw e } catch {
+            throw InputError("\(file.path): the saved agent is unreadable (\(error))")
+        }
+        return (spec, agent)
+    }
+
+    /// Whether `path` holds an obstacle evaluation of the run file's configuration.
+    public static func obstacleIsCurrent(_ path: String, runFile: String) -> Bool {
+        func provenance(_ p: String) -> Provenance? {
+            guard FileManager.default.fileExists(atPath: p), let f = try? HDF5File.open(at: p) else { return nil }
+            defer { f.close() }
+            return try? Provenance.read(from: f)
+        }
+        guard let o = provenance(path), let r = provenance(runFile) else { return false }
+        return o.kind == MultigoalKinds.obstacle && o.configJSON == r.configJSON
+    }
+
+    /// Tests the trained agent of a run file on `Multigoal-obstacle` (Fig 7, 16) and writes the
+    /// episodes (with the blocked moves) to `path`.
+    public static func evaluateObstacle(runFile: String, to path: String, force: Bool) throws {
+        try requireWritableResult(path: path, force: force)
+        let file: HDF5File
+        do { file = try HDF5File.open(at: runFile) } catch { throw InputError("\(runFile): not a readable HDF5 file") }
+        defer { file.close() }
+        let (spec, agent) = try loadAgent(from: file)
+        var rng = SeedTree(seed: UInt64(spec.seed)).stream(named: "multigoal-obstacle")
+        let writer = try ResultWriter(path: path, kind: MultigoalKinds.obstacle, config: spec, seed: spec.seed, force: force)
+        try writer.root.setAttribute("run_file", URL(fileURLWithPath: runFile).lastPathComponent)
+        try writer.root.setAttribute("params_sha256", agent.parametersSHA256)
+        let tests = try writer.root.createGroup("test")
+        for selection in spec.testSelections {
+            let episodes = MultigoalEpisodes.run(agent: agent, env: Multigoal(withObstacle: true), selection: selection,
+                                                 episodes: spec.preset.testEpisodes, using: &rng)
+            try episodes.write(to: tests.createGroup(selection.rawValue))
+        }
+        try writer.commit()
+    }
+}

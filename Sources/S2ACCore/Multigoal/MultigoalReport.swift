@@ -1,0 +1,99 @@
+import Foundation
+
+/// `report`'s reader for multigoal run files (`multigoal-modes`) and obstacle files
+/// (`obstacle-robustness`). Every row starts with the campaign preset (smoke, quick, paper),
+/// the agent, alpha and seed. Missing probes give empty values and the reason.
+public struct MultigoalReporter: ResultReporter {
+    public init() {}
+    public var kinds: Set<String> { [MultigoalKinds.run, MultigoalKinds.obstacle] }
+
+    static let key = ["preset", "agent", "alpha", "seed"]
+    public var tables: [String: [String]] {
+        [
+            "multigoal_goals": Self.key + ["selection", "episodes", "goal", "share"],
+            "multigoal_returns": Self.key + ["selection", "episodes", "mean_return", "mean_length"],
+            "multigoal_entropy": Self.key + ["where", "state", "x", "y", "entropy", "reason"],
+            "multigoal_smoothness": Self.key + ["selection", "points", "m1", "m2", "reason"],
+            "multigoal_q0": Self.key + ["step", "state", "x", "y", "mean_x", "mean_y", "std_x", "std_y", "reason"],
+            "multigoal_timing": Self.key + ["steps", "cpu_seconds", "wall_seconds"],
+            "obstacle": Self.key + ["selection", "episodes", "hit_share", "goal", "share", "share_after_hit"],
+        ]
+    }
+
+    static let goalNames = ["G1", "G2", "G3", "none"]
+
+    public func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
+        let spec: MultigoalRunSpec
+        do { spec = try JSONDecoder().decode(MultigoalRunSpec.self, from: Data(provenance.configJSON.utf8)) } catch {
+            throw InputError("\(file.path): unreadable multigoal configuration")
+        }
+        let key = [spec.preset.name, spec.agent, csvNumber(spec.alpha), String(spec.seed)]
+        let tests = try file.root.group("test")
+        var out: [String: [[String]]] = [:]
+        for name in try tests.memberNames().sorted() {
+            let e = try MultigoalEpisodes.read(from: tests.group(name))
+            let n = Double(max(e.count, 1))
+            func share(_ goal: Int, _ include: (Int) -> Bool = { _ in true }) -> Double {
+                Double((0..<e.count).filter { e.goals[$0] == goal && include($0) }.count) / n
+            }
+            if provenance.kind == MultigoalKinds.obstacle {
+                let hit = { (i: Int) in e.firstHit[i] >= 0 }
+                let hitShare = Double((0..<e.count).filter(hit).count) / n
+                for (g, goalName) in Self.goalNames.enumerated() {
+                    let goal = g == 3 ? -1 : g
+                    out["obstacle", default: []].append(key + [name, String(e.count), csvNumber(hitShare), goalName,
+                                                               csvNumber(share(goal)), csvNumber(share(goal, hit))])
+                }
+                continue
+            }
+            for (g, goalName) in Self.goalNames.enumerated() {
+                out["multigoal_goals", default: []].append(key + [name, String(e.count), goalName, csvNumber(share(g == 3 ? -1 : g))])
+            }
+            out["multigoal_returns", default: []].append(key + [name, String(e.count), csvNumber(e.returns.reduce(0, +) / n),
+                                                                csvNumber(Double(e.lengths.reduce(0, +)) / n)])
+            let sm = try tests.group(name).group("smoothness")
+            if let reason = try sm.attribute("unavailable")?.stringValue {
+                out["multigoal_smoothness", default: []].append(key + [name, "0", "", "", reason])
+            } else {
+                let points = try sm.read("gradient_l1", as: Double.self).values.count
+                let m1 = try sm.read("m1", as: Double.self).values.first, m2 = try sm.read("m2", as: Double.self).values.first
+                out["multigoal_smoothness", default: []].append(key + [name, String(points), csvNumber(m1), csvNumber(m2), ""])
+            }
+        }
+        guard provenance.kind == MultigoalKinds.run else { return out }
+        out["multigoal_timing"] = [key + [String(spec.train.schedule.totalSteps), csvNumber(try file.root.attribute("cpu_seconds")?.doubleValue),
+                                          csvNumber(try file.root.attribute("wall_seconds")?.doubleValue)]]
+        out["multigoal_entropy"] = try entropyRows(file.root.group("entropy"), key: key)
+        out["multigoal_q0"] = try q0Rows(file.root.group("q0"), key: key)
+        return out
+    }
+
+    func entropyRows(_ g: HDF5Group, key: [String]) throws -> [[String]] {
+        if let reason = try g.attribute("unavailable")?.stringValue { return [key + ["", "", "", "", "", reason]] }
+        var rows: [[String]] = []
+        let axis = try g.read("axis", as: Double.self).values, grid = try g.read("grid", as: Double.self).values
+        for (j, y) in axis.enumerated() { for (i, x) in axis.enumerated() {
+            rows.append(key + ["grid", "", csvNumber(x), csvNumber(y), csvNumber(grid[j * axis.count + i]), ""])
+        } }
+        for (k, h) in try g.read("critical", as: Double.self).values.enumerated() {
+            let s = Multigoal.criticalStates[k]
+            rows.append(key + ["critical", String(k), csvNumber(s.x), csvNumber(s.y), csvNumber(h), ""])
+        }
+        return rows
+    }
+
+    func q0Rows(_ g: HDF5Group, key: [String]) throws -> [[String]] {
+        if let reason = try g.attribute("unavailable")?.stringValue { return [key + ["", "", "", "", "", "", "", "", reason]] }
+        let steps = try g.read("steps", as: Int.self).values
+        let mean = try g.read("mean", as: Float.self).values, std = try g.read("std", as: Float.self).values
+        let k = Multigoal.criticalStates.count
+        var rows: [[String]] = []
+        for (t, step) in steps.enumerated() { for (s, state) in Multigoal.criticalStates.enumerated() {
+            let i = (t * k + s) * 2
+            rows.append(key + [String(step), String(s), csvNumber(state.x), csvNumber(state.y),
+                               csvNumber(Double(mean[i])), csvNumber(Double(mean[i + 1])),
+                               csvNumber(Double(std[i])), csvNumber(Double(std[i + 1])), ""])
+        } }
+        return rows
+    }
+}

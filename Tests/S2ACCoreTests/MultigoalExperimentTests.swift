@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import S2ACCore
+
+@Suite struct MultigoalExperimentTests {
+    // MARK: smoothness
+
+    @Test func smoothnessOfAQuadraticMatchesItsClosedForm() {
+        // Q(s, a) = a^T A a + b . a + s0 * a0: grad = (A + A^T) a + b + (s0, 0), Hessian = A + A^T.
+        let a = [[1.5, -0.5], [2.0, 0.25]], b = [0.3, -1.2]
+        let q: (Tensor<Double>, Tensor<Double>) -> Tensor<Double> = { s, x in
+            let x0 = x.reshaped([x.shape[0], 2]), n = x.shape[0]
+            let e0 = Tensor<Double>([1, 0], shape: [1, 2]), e1 = Tensor<Double>([0, 1], shape: [1, 2])
+            let u = (x0 * e0).sum(axis: 1), v = (x0 * e1).sum(axis: 1)
+            let s0 = (s * e0).sum(axis: 1)
+            let quad = u * u * a[0][0] + u * v * (a[0][1] + a[1][0]) + v * v * a[1][1]
+            return (quad + u * b[0] + v * b[1] + s0 * u).reshaped([n, 1])
+        }
+        let states: [Double] = [0.5, -1, -3, 2, 0, 0], actions: [Double] = [0.2, -0.7, -1, 0.4, 0.9, 0.9]
+        let r = actionSmoothness(observations: Tensor(states, shape: [3, 2]), actions: Tensor(actions, shape: [3, 2]), q: q)
+        let hessianL1 = (Swift.abs(2 * a[0][0]) + 2 * Swift.abs(a[0][1] + a[1][0]) + Swift.abs(2 * a[1][1])) / 4
+        for i in 0..<3 {
+            let u = actions[2 * i], v = actions[2 * i + 1]
+            let g0 = 2 * a[0][0] * u + (a[0][1] + a[1][0]) * v + b[0] + states[2 * i]
+            let g1 = (a[0][1] + a[1][0]) * u + 2 * a[1][1] * v + b[1]
+            #expect(Swift.abs(r.gradientL1[i] - (Swift.abs(g0) + Swift.abs(g1)) / 2) < 1e-12)
+            #expect(Swift.abs(r.hessianL1[i] - hessianL1) < 1e-12)
+        }
+    }
+
+    @Test func smoothnessOfAnELUCriticMatchesFiniteDifferences() {
+        var rng = SeedTree(seed: 7).stream(.networkInit)
+        let net = MLP<Double>(inputs: 5, hidden: [16, 16], outputs: 1, activation: .elu, using: &rng)
+        let d = 3, n = 4
+        var states: [Double] = [], actions: [Double] = []
+        for _ in 0..<(n * 2) { states.append(rng.nextUniform() * 4 - 2) }
+        for _ in 0..<(n * d) { actions.append(rng.nextUniform() * 2 - 1) }
+        let r = actionSmoothness(observations: Tensor(states, shape: [n, 2]), actions: Tensor(actions, shape: [n, d])) { net($0, $1) }
+        func q(_ i: Int, _ a: [Double]) -> Double {
+            withNoGrad { net(Tensor(Array(states[(2 * i)..<(2 * i + 2)]), shape: [1, 2]), Tensor(a, shape: [1, d])).item }
+        }
+        let h = 1e-4
+        for i in 0..<n {
+            let a0 = Array(actions[(d * i)..<(d * (i + 1))])
+            func shifted(_ steps: [(Int, Double)]) -> [Double] { var a = a0; for (k, s) in steps { a[k] += s }; return a }
+            var g = 0.0, hess = 0.0
+            for j in 0..<d {
+                g += Swift.abs((q(i, shifted([(j, h)])) - q(i, shifted([(j, -h)]))) / (2 * h))
+                for k in 0..<d {
+                    let v = (q(i, shifted([(j, h), (k, h)])) - q(i, shifted([(j, h), (k, -h)]))
+                             - q(i, shifted([(j, -h), (k, h)])) + q(i, shifted([(j, -h), (k, -h)]))) / (4 * h * h)
+                    hess += Swift.abs(v)
+                }
+            }
+            #expect(Swift.abs(r.gradientL1[i] - g / Double(d)) <= 1e-6 * Swift.max(1, g))
+            #expect(Swift.abs(r.hessianL1[i] - hess / Double(d * d)) <= 1e-4 * Swift.max(1, hess))
+        }
+    }
+
+    // MARK: campaign
+
+    /// The values of a run file that must not depend on how the campaign was scheduled.
+    func content(_ path: String) throws -> [String] {
+        let f = try HDF5File.open(at: path)
+        defer { f.close() }
+        var out = [try f.root.group("train").attribute("params_sha256")?.stringValue ?? "-"]
+        let test = try f.root.group("test")
+        for name in try test.memberNames().sorted() {
+            let g = try test.group(name)
+            out.append("\(name) \(try g.read("positions", as: Double.self).values) \(try g.read("goals", as: Int.self).values)")
+            out.append("\(try g.group("smoothness").read("gradient_l1", as: Double.self).values)")
+        }
+        out.append("\(try f.root.group("entropy").read("grid", as: Double.self).values)")
+        out.append("\(try f.root.group("qgrid").read("values", as: Float.self).values)")
+        return out
+    }
+
+    @Test func campaignIsIndependentOfJobsSkipsCompleteRunsAndRebuildsBrokenOnes() throws {
+        let a = makeTemporaryFolder("multigoal"), b = makeTemporaryFolder("multigoal")
+        let grid = ["--preset", "smoke", "--agents", "sac", "--alphas", "1,10", "--seeds", "1", "--steps", "120", "--quiet"]
+        let r1 = try runSuiteTool("multigoal-modes", grid + ["--out", a, "--jobs", "1"])
+        #expect(r1.code == 0, "\(r1.err)")
+        let r2 = try runSuiteTool("multigoal-modes", grid + ["--out", b, "--jobs", "2"])
+        #expect(r2.code == 0, "\(r2.err)")
+        let names = ["sac_alpha1.0_seed0.h5", "sac_alpha10.0_seed0.h5"]
+        for name in names { #expect(try content(a + "/runs/" + name) == content(b + "/runs/" + name)) }
+        #expect(try content(a + "/runs/" + names[0]) != content(a + "/runs/" + names[1]))
+
+        // A second pass finds both complete and leaves them alone.
+        let before = try FileManager.default.attributesOfItem(atPath: a + "/runs/" + names[0])[.modificationDate] as? Date
+        let r3 = try runSuiteTool("multigoal-modes", grid + ["--out", a])
+        #expect(r3.code == 0 && r3.out.contains("2 complete, 0 to run"), "\(r3.out)")
+        #expect(try FileManager.default.attributesOfItem(atPath: a + "/runs/" + names[0])[.modificationDate] as? Date == before)
+
+        // A broken file (cut short by a crash, say) is rebuilt, to the same values.
+        try Data("not an HDF5 file".utf8).write(to: URL(fileURLWithPath: a + "/runs/" + names[1]))
+        let r4 = try runSuiteTool("multigoal-modes", grid + ["--out", a])
+        #expect(r4.code == 0 && r4.out.contains("1 complete, 1 to run"), "\(r4.out)")
+        #expect(try content(a + "/runs/" + names[1]) == content(b + "/runs/" + names[1]))
+    }
+
+    @Test func smokeCampaignThroughObstacleAndReport() throws {
+        let folder = makeTemporaryFolder("multigoal")
+        let r = try runSuiteTool("multigoal-modes", ["--preset", "smoke", "--agents", "sac,s2ac-phi-theta", "--alphas", "1",
+                                                     "--seeds", "1", "--steps", "150", "--out", folder, "--jobs", "2", "--quiet"])
+        #expect(r.code == 0, "\(r.err)")
+        let o = try runSuiteTool("obstacle-robustness", ["--runs", folder])
+        #expect(o.code == 0 && o.out.contains("2 evaluated"), "\(o.err)")
+        let again = try runSuiteTool("obstacle-robustness", ["--runs", folder])
+        #expect(again.code == 0 && again.out.contains("0 evaluated"), "\(again.out)")
+        let tables = folder + "/tables"
+        let rep = try runSuiteTool("report", ["--results", folder, "--tables", tables])
+        #expect(rep.code == 0, "\(rep.err)")
+
+        func table(_ name: String) throws -> [[String: String]] {
+            let lines = try String(contentsOfFile: tables + "/\(name).csv", encoding: .utf8).split(separator: "\n").map(String.init)
+            let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return lines.dropFirst().map { line in
+                Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            }
+        }
+        let goals = try table("multigoal_goals")
+        #expect(goals.count == 2 * 4 && goals.allSatisfy { $0["preset"] == "smoke" && $0["episodes"] == "20" })
+        for agent in ["sac", "s2ac-phi-theta"] {
+            let rows = goals.filter { $0["agent"] == agent }
+            let reached = rows.filter { $0["goal"] != "none" }.map { Double($0["share"]!)! }.reduce(0, +)
+            let all = rows.map { Double($0["share"]!)! }.reduce(0, +)
+            #expect(reached <= 1 + 1e-12 && Swift.abs(all - 1) < 1e-12)
+        }
+        #expect(goals.first { $0["agent"] == "sac" }?["selection"] == "mean")
+        #expect(goals.first { $0["agent"] == "s2ac-phi-theta" }?["selection"] == "softmax")
+        let obstacle = try table("obstacle")
+        #expect(obstacle.count == 2 * 4)
+        for row in obstacle { #expect(Double(row["share_after_hit"]!)! <= Double(row["share"]!)! + 1e-12) }
+        let smooth = try table("multigoal_smoothness")
+        #expect(smooth.count == 2 && smooth.allSatisfy { Double($0["m1"]!)!.isFinite && Double($0["m2"]!)! >= 0 })
+        let entropy = try table("multigoal_entropy")
+        #expect(entropy.count == 2 * (25 + 6) && entropy.allSatisfy { Double($0["entropy"]!)!.isFinite })
+        let q0 = try table("multigoal_q0")
+        #expect(q0.filter { $0["agent"] == "sac" }.count == 1 && q0.first { $0["agent"] == "sac" }!["reason"]!.contains("InitialDistributionProbe"))
+        let timing = try table("multigoal_timing")
+        #expect(timing.count == 2 && timing.allSatisfy { $0["steps"] == "150" && Double($0["cpu_seconds"]!)! > 0 })
+        // Steps 0, 100 (q0Every of smoke) for the six states.
+        #expect(q0.filter { $0["agent"] == "s2ac-phi-theta" }.count == 2 * 6)
+    }
+
+    @Test func badInputExitsTwo() throws {
+        let folder = makeTemporaryFolder("multigoal")
+        for args in [["--preset", "nope"], ["--agents", "ppo"], ["--agents", "nope"], ["--jobs", "0"], ["--alphas", "x"],
+                     ["--seeds", "0"], ["--agents", "sac,sac"]] {
+            let r = try runSuiteTool("multigoal-modes", args + ["--out", folder])
+            #expect(r.code == 2 && r.err.split(separator: "\n").count == 1, "\(args): \(r.err)")
+        }
+        #expect(try runSuiteTool("multigoal-modes", ["--agents", "ddpg", "--out", folder]).err.contains("not implemented yet"))
+        #expect(try runSuiteTool("obstacle-robustness", ["--runs", folder + "/none"]).code == 2)
+        // A foreign HDF5 file and a corrupt one in the run folder.
+        try FileManager.default.createDirectory(atPath: folder + "/runs", withIntermediateDirectories: true)
+        let foreign = try HDF5File.create(at: folder + "/runs/a.h5")
+        try foreign.root.write("x", [1.0])
+        foreign.close()
+        let r1 = try runSuiteTool("obstacle-robustness", ["--runs", folder])
+        #expect(r1.code == 2 && r1.err.contains("a.h5") && r1.err.split(separator: "\n").count == 1, "\(r1.err)")
+        try FileManager.default.removeItem(atPath: folder + "/runs/a.h5")
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: folder + "/runs/b.h5"))
+        let r2 = try runSuiteTool("obstacle-robustness", ["--runs", folder])
+        #expect(r2.code == 2 && r2.err.contains("b.h5"), "\(r2.err)")
+    }
+
+    /// Every agent of the campaign answers the probes it can: Q (differentiable in the action),
+    /// particles inside the action square, a finite entropy (all but SQL, which has none), q0
+    /// for the agents with a learned q0.
+    @Test func everyCampaignAgentHasItsProbes() throws {
+        for name in MultigoalPreset.allAgents {
+            let config = try TrainRunConfig.resolve(agent: name, env: "Multigoal", preset: "smoke", seed: 1)
+            var g = Xoshiro256(seed: 3)
+            let agent = try config.makeAgent(observationDimension: 2, actionDimension: 2, actionLimit: 1, using: &g)
+            let s = Tensor<Float>([0, 0, 1, -1], shape: [2, 2])
+            let q = try #require(agent as? any CriticProbe, "\(name)")
+            let a = Tensor<Float>([0.1, -0.2, 0.3, 0.4], shape: [2, 2])
+            #expect(q.probeQ(observations: s, actions: a).shape == [2, 1], "\(name)")
+            let p = try #require(agent as? any ParticleProbe, "\(name)")
+            let particles = p.probeParticles(at: [0, 0], count: 5, using: &g)
+            #expect(!particles.isEmpty && particles.count % 2 == 0 && particles.allSatisfy { abs($0) <= 1 }, "\(name)")
+            if let e = agent as? any EntropyProbe {
+                #expect(name != "sql")
+                let h = e.probeEntropy(observations: s, samples: 3, using: &g)
+                #expect(h.count == 2 && h.allSatisfy { $0.isFinite }, "\(name)")
+            } else {
+                #expect(name == "sql")
+            }
+            #expect((agent is any InitialDistributionProbe) == (name == "s2ac-phi-theta" || name == "s2ac-phi-theta-psi"), "\(name)")
+        }
+    }
+}
