@@ -140,15 +140,20 @@ struct AgentFixture: Decodable {
         let (sac, batch) = sacFromFixture(f)
         let l = sac.update(batch: batch, nextNoise: noise(f.next_noise, f.config), noise: noise(f.noise, f.config))
         #expect(relativeError([l.actorLoss], [f.actor_loss_after_critic_step]) < 1e-5)
-        let params = sac.parameterTensors
-        #expect(params.count == f.params_after_update.count)
+        try expectParameters(sac.parameterTensors, equal: f.params_after_update, agent: "SAC")
+    }
+
+    /// Every parameter after one update within 1e-5 of PyTorch's (and no parameter missing).
+    func expectParameters(_ params: [(name: String, tensor: Tensor<Float>)], equal reference: [String: [Double]],
+                          agent: String) throws {
+        #expect(params.count == reference.count)
         var worst = 0.0
         for (name, p) in params {
-            let e = relativeError(p.scalars, try #require(f.params_after_update[name], "\(name)"))
+            let e = relativeError(p.scalars, try #require(reference[name], "\(name)"))
             worst = max(worst, e)
             #expect(e < 1e-5, "\(name) after one update: \(e)")
         }
-        print("SAC update vs PyTorch: largest relative parameter error \(worst)")
+        print("\(agent) update vs PyTorch: largest relative parameter error \(worst)")
     }
 
     /// The fixture's SQL agent and batch (draw order in `sql_case`'s docstring).
@@ -281,14 +286,6 @@ struct AgentFixture: Decodable {
         let l = agent.update(batch: batch, nextNoise: Tensor(f.next_noise.map { Float($0) }, shape: shape),
                              noise: Tensor(f.noise.map { Float($0) }, shape: shape))
         #expect(relativeError([l.actorLoss], [f.actor_loss_after_critic_step]) < 1e-5)
-        let params = agent.parameterTensors
-        #expect(params.count == f.params_after_update.count)
-        var worst = 0.0
-        for (name, p) in params {
-            let e = relativeError(p.scalars, try #require(f.params_after_update[name], "\(name)"))
-            worst = max(worst, e)
-            #expect(e < 1e-5, "\(name) after one update: \(e)")
-        }
-        print("SAC-NF update vs PyTorch: largest relative parameter error \(worst)")
+        try expectParameters(agent.parameterTensors, equal: f.params_after_update, agent: "SAC-NF")
     }
 }

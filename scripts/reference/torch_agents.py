@@ -404,14 +404,15 @@ def radial_flow(z, z0, log_alpha, beta):
     return z + beta * h * diff, log_det.reshape(-1)
 
 
-class SACNFTorch:
-    """SAC-NF with K radial layers between the Gaussian sample and the tanh (see SACNF.swift).
-    Draw order: actor trunk layers, mu, log_std (bias bound `log_std_bias_bound`), each flow
-    layer's z0 [1, act], log_alpha [1], beta [1] (bound `flow_bound`), q1, q2, q1_target, q2_target."""
+class SACNFTorch(TorchSAC):
+    """SAC-NF with K radial layers between the Gaussian sample and the tanh (see SACNF.swift);
+    SAC's critic and actor losses over this policy. Draw order: actor trunk layers, mu, log_std
+    (bias bound `log_std_bias_bound`), each flow layer's z0 [1, act], log_alpha [1], beta [1]
+    (bound `flow_bound`), q1, q2, q1_target, q2_target."""
 
     def __init__(self, c, rng, weight_bound=None):
         obs, act, h = c["obs"], c["act"], c["actor_hidden"]
-        self.c = c
+        self.c, self.act = c, torch.relu
         self.trunk = mlp_layers(rng, [obs] + h)
         self.mu = linear(rng, h[-1], act)
         self.log_std = linear(rng, h[-1], act, bias_bound=c["log_std_bias_bound"])
@@ -459,25 +460,6 @@ class SACNFTorch:
         for z0, log_alpha, beta in self.flows:
             u, _ = radial_flow(u, z0, log_alpha, beta)
         return self.c["act_limit"] * torch.tanh(u)
-
-    @staticmethod
-    def q(layers, s, a):
-        return mlp_forward(layers, torch.cat([s, a], dim=1), torch.relu, False).reshape(-1)
-
-    def critic_loss(self, data, next_noise):
-        c = self.c
-        s, a, r = data["observations"], data["actions"], data["rewards"]
-        s2, d = data["next_observations"], data["terminated"]
-        with torch.no_grad():
-            a2, logp2 = self.policy(s2, next_noise)
-            soft = torch.minimum(self.q(self.q1t, s2, a2), self.q(self.q2t, s2, a2)) - c["alpha_critic"] * logp2
-            y = r + c["gamma"] * (1 - d) * soft
-        return ((self.q(self.q1, s, a) - y) ** 2).mean() + ((self.q(self.q2, s, a) - y) ** 2).mean()
-
-    def actor_loss(self, data, noise):
-        s = data["observations"]
-        pa, logp = self.policy(s, noise)
-        return (self.c["alpha_actor"] * logp - torch.minimum(self.q(self.q1, s, pa), self.q(self.q2, s, pa))).mean()
 
     def update(self, data, next_noise, noise):
         """Critic Adam step; actor loss on the updated critics, one gradient, Adam steps of the

@@ -74,12 +74,7 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         }
         var sql: SQLConfig?
         if agent == "sql" {
-            var c: SQLConfig
-            switch preset {
-            case "authors-code": c = .authorsCode
-            case "smoke": c = .smoke(envID: env)
-            default: c = .paper(envID: env)
-            }
+            var c = presetConfig(SQLConfig.self, preset: preset, env: env)
             if let alpha { c.setAlpha(alpha) }
             sql = c
             // actor_sql.py: one sampler output while training; core.py tests by max and softmax
@@ -89,12 +84,7 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         }
         var sacNF: SACNFConfig?
         if agent == "sac-nf" {
-            var c: SACNFConfig
-            switch preset {
-            case "authors-code": c = .authorsCode
-            case "smoke": c = .smoke(envID: env)
-            default: c = .paper(envID: env)
-            }
+            var c = presetConfig(SACNFConfig.self, preset: preset, env: env)
             if let alpha { c.sac.alphaCritic = alpha; c.sac.alphaActor = alpha }
             sacNF = c
             // As SAC: draws from the policy while training, the flow applied to the mean in tests.
@@ -111,6 +101,15 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
                               sac: agent == "sac" ? sac : nil, sacNF: sacNF, s2ac: s2ac, sql: sql, amortized: amortized,
                               batchSize: batchSize, replaySize: replaySize, schedule: schedule)
+    }
+
+    /// An agent configuration by preset name (`authors-code`, `smoke`, otherwise `paper`).
+    static func presetConfig<C: AgentPresets>(_ type: C.Type, preset: String, env: String) -> C {
+        switch preset {
+        case "authors-code": return .authorsCode
+        case "smoke": return .smoke(envID: env)
+        default: return .paper(envID: env)
+        }
     }
 
     /// The S2AC configuration of a preset: the multigoal variants on Multigoal, Ant's alpha 0.2
@@ -201,3 +200,13 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
                        replayCapacity: min(replaySize, max(schedule.totalSteps, 1)), batchSize: batchSize, seed: tree)
     }
 }
+
+/// A configuration with the three presets every agent offers.
+protocol AgentPresets {
+    static var authorsCode: Self { get }
+    static func paper(envID: String) -> Self
+    static func smoke(envID: String) -> Self
+}
+
+extension SQLConfig: AgentPresets {}
+extension SACNFConfig: AgentPresets {}
