@@ -2,7 +2,7 @@
 # grid of the preset with multigoal-modes (complete run files are kept, so an interrupted or
 # extended campaign continues), then writes the report tables and the pictures. `make obstacle`
 # tests those trained agents with the wall (no retraining). PRESET=quick (default): 2000 steps,
-# alpha {0.1, 1, 10}, one seed, every agent, about 55 minutes with JOBS=2 (README); PRESET=paper:
+# alpha {0.1, 1, 10}, one seed, every agent, about 50 minutes with JOBS=2 (README); PRESET=paper:
 # 20000 steps, alpha {0.1, 1, 5, 10, 20}, 20 seeds (a cluster); PRESET=smoke: seconds.
 # AGENTS=a,b restricts the agents (multigoal-modes stops with exit 2 on agents not built yet).
 .PHONY: multigoal obstacle
