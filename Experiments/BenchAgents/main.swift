@@ -7,11 +7,11 @@ import S2ACCore
 /// beside our PyTorch version of the same update with the same threads
 /// (scripts/reference/torch_s2ac.py for the S2AC agents, torch_agents.py for SAC, SQL and
 /// SAC-NF), run with OMP_WAIT_POLICY=passive so its thread pool does not spin against ours.
-/// S2AC at the authors-code sizes (critic 2 x 256, q0 network 3 x 256, m 10, L 20 for S2AC(phi),
-/// 3 for S2AC(phi,theta)) at Hopper dimensions (obs 11, act 3), softmax selection;
-/// S2AC(phi,theta,psi) (f_psi 3 x 256, amortized selection), SAC (paper 2 x 256, mean action),
-/// SQL (m 10, softmax) and SAC-NF (2 radial layers, a sample) at Hopper and multigoal (2 x 2)
-/// dimensions.
+/// Every agent at Hopper (obs 11, act 3) and multigoal (obs 2, act 2) dimensions: S2AC at the
+/// authors-code sizes (critic 2 x 256, q0 network 3 x 256, m 10, L 20 for S2AC(phi), 3 for
+/// S2AC(phi,theta)), softmax selection; S2AC(phi,theta,psi) (f_psi 3 x 256, amortized
+/// selection), SAC (paper 2 x 256, mean action), SQL (m 10, softmax) and SAC-NF (2 radial
+/// layers, a sample).
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-agents",
@@ -112,13 +112,15 @@ struct BenchAgents: ParsableCommand {
         // (agent, svgd steps, particles, test-time selection); SVGD steps 0 for SQL, whose sampler
         // is amortized, and for SAC-NF (one sample, particles 1).
         var cases: [(agent: Agent, steps: Int, particles: Int, selection: ActionSelection)] = []
-        if selected.contains("s2ac-phi") {
-            cases.append((try S2ACPhi(observationDimension: 11, actionDimension: 3, config: config, using: &rng), config.stepsPhi,
-                          config.particles, .softmax))
-        }
-        if selected.contains("s2ac-phi-theta") {
-            cases.append((try S2ACPhiTheta(observationDimension: 11, actionDimension: 3, config: config, using: &rng),
-                          config.stepsPhiTheta, config.particles, .softmax))
+        for (obs, act) in [(11, 3), (2, 2)] {
+            if selected.contains("s2ac-phi") {
+                cases.append((try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng),
+                              config.stepsPhi, config.particles, .softmax))
+            }
+            if selected.contains("s2ac-phi-theta") {
+                cases.append((try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng),
+                              config.stepsPhiTheta, config.particles, .softmax))
+            }
         }
         if selected.contains("s2ac-phi-theta-psi") {
             // f_psi 3 x 256 (authors-code); its update is S2AC(phi,theta)'s plus psi's step.

@@ -314,34 +314,35 @@ def fixtures():
 
 
 def bench(threads, repeats):
-    """Hopper dimensions: obs 11, act 3, batch 100, m 10, authors-code preset sizes (critic 2x256,
-    actor 3x256); prints agent,svgd_steps,update_ms,action_ms (medians; CPU time with one
-    thread, wall time otherwise, as bench-agents)."""
+    """Hopper (obs 11, act 3) and multigoal (obs 2, act 2) dimensions, batch 100, m 10,
+    authors-code preset sizes (critic 2x256, actor 3x256); prints
+    agent@OBSxACT,svgd_steps,update_ms,action_ms (medians; CPU time with one thread, wall time
+    otherwise, as bench-agents)."""
     global OBS, ACT
     torch.set_num_threads(threads)
-    OBS, ACT = 11, 3
-    for with_actor in (False, True):
-        cfg = base_config("authors-code")
-        cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
-        rng = Xoshiro256(5)
-        agent = Agent(cfg, with_actor, rng, torch.float32)
-        b, m = 100, 10
-        s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
-        d = torch.zeros(b)
-        xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
-        clock = time.process_time if threads == 1 else time.perf_counter  # bench-agents' rule
-        ups, acts = [], []
-        for k in range(repeats + 2):
-            t0 = clock()
-            agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
-            t1 = clock()
-            agent.act(s[:1], xi(m))
-            t2 = clock()
-            if k >= 2:
-                ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
-        steps = cfg["stepsPhiTheta"] if with_actor else cfg["stepsPhi"]
-        name = "s2ac-phi-theta" if with_actor else "s2ac-phi"
-        print(f"{name},{steps},{np.median(ups):.4f},{np.median(acts):.4f}")
+    clock = time.process_time if threads == 1 else time.perf_counter  # bench-agents' rule
+    for OBS, ACT in ((11, 3), (2, 2)):
+        for with_actor in (False, True):
+            cfg = base_config("authors-code")
+            cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
+            rng = Xoshiro256(5)
+            agent = Agent(cfg, with_actor, rng, torch.float32)
+            b, m = 100, 10
+            s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
+            d = torch.zeros(b)
+            xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
+            ups, acts = [], []
+            for k in range(repeats + 2):
+                t0 = clock()
+                agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
+                t1 = clock()
+                agent.act(s[:1], xi(m))
+                t2 = clock()
+                if k >= 2:
+                    ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+            steps = cfg["stepsPhiTheta"] if with_actor else cfg["stepsPhi"]
+            name = "s2ac-phi-theta" if with_actor else "s2ac-phi"
+            print(f"{name}@{OBS}x{ACT},{steps},{np.median(ups):.4f},{np.median(acts):.4f}")
     for dims in ((11, 3), (2, 2)):
         bench_amortized(dims, repeats, clock)
 
