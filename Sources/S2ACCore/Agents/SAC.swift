@@ -131,6 +131,11 @@ public struct SACLosses {
     /// Mean log-density of the actions in the actor loss (minus an entropy estimate).
     public var meanLogProb: Float
 
+    /// Fills the actor fields from `SACCritics.actorLoss`.
+    mutating func setActor(_ a: (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float)) {
+        (actorLoss, actorGradients, meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+    }
+
     /// The losses as logged per update.
     public var metrics: UpdateMetrics {
         UpdateMetrics(criticLoss: Double(criticLoss), actorLoss: Double(actorLoss), extra: ["log_prob": Double(meanLogProb)])
@@ -182,6 +187,24 @@ public final class SACCritics {
         let loss2 = (q2(s, a).reshaped([b]) - target).square().mean()
         let loss = loss1 + loss2
         return (loss.item, grad(of: loss, wrt: optimizer.parameters))
+    }
+
+    /// `loss` as `SACLosses`, the actor fields empty until `setActor`.
+    func criticLosses(batch: ReplayBatch, alphaCritic: Double, gamma: Double,
+                      policy: (Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>)) -> SACLosses {
+        let c = loss(batch: batch, alphaCritic: alphaCritic, gamma: gamma, policy: policy)
+        return SACLosses(criticLoss: c.loss, actorLoss: .nan, criticGradients: c.gradients, actorGradients: [], meanLogProb: .nan)
+    }
+
+    /// `softActorLoss` at the batch's states with reparameterised actions and log-densities
+    /// from `policy`, differentiated with respect to `parameters` (the policy's).
+    func actorLoss(batch: ReplayBatch, alphaActor: Double, parameters: [Tensor<Float>],
+                   policy: (Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>))
+        -> (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float) {
+        let s = Tensor(batch.observations, shape: [batch.batchSize, batch.observationDim])
+        let (a, logp) = policy(s)
+        let loss = softActorLoss(self, observations: s, action: a, logProb: logp, alphaActor: alphaActor)
+        return (loss.item, grad(of: loss, wrt: parameters), logp.detached().mean().item)
     }
 
     /// One Adam step of both critics with the given gradients.
@@ -289,8 +312,7 @@ public final class SAC: Agent {
     public func update(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
         var l = criticLosses(batch: batch, nextNoise: nextNoise)
         critics.step(l.criticGradients)
-        let a = actorLoss(batch: batch, noise: noise)
-        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        l.setActor(actorLoss(batch: batch, noise: noise))
         for (p, g) in zip(actorOptimizer.parameters, l.actorGradients) { p.grad = g }
         actorOptimizer.step()
         critics.updateTargets(tau: config.tau)
@@ -301,27 +323,21 @@ public final class SAC: Agent {
     /// actor loss here uses the critics before their update, unlike `update`).
     public func losses(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
         var l = criticLosses(batch: batch, nextNoise: nextNoise)
-        let a = actorLoss(batch: batch, noise: noise)
-        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        l.setActor(actorLoss(batch: batch, noise: noise))
         return l
     }
 
     /// The critic loss (`SACCritics.loss`) with a' drawn from the squashed Gaussian at s'.
     func criticLosses(batch: ReplayBatch, nextNoise: Tensor<Float>) -> SACLosses {
-        let c = critics.loss(batch: batch, alphaCritic: config.alphaCritic, gamma: config.gamma) {
-            actor.sample($0, noise: nextNoise)
-        }
-        return SACLosses(criticLoss: c.loss, actorLoss: .nan, criticGradients: c.gradients, actorGradients: [], meanLogProb: .nan)
+        critics.criticLosses(batch: batch, alphaCritic: config.alphaCritic, gamma: config.gamma) { actor.sample($0, noise: nextNoise) }
     }
 
     /// `softActorLoss` with reparameterised squashed-Gaussian actions, differentiated with
     /// respect to the actor's parameters.
     func actorLoss(batch: ReplayBatch, noise: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float) {
-        let s = Tensor(batch.observations, shape: [batch.batchSize, observationDimension])
-        let (a, logp) = actor.sample(s, noise: noise)
-        let loss = softActorLoss(critics, observations: s, action: a, logProb: logp, alphaActor: config.alphaActor)
-        let grads = grad(of: loss, wrt: actorOptimizer.parameters)
-        return (loss.item, grads, logp.detached().mean().item)
+        critics.actorLoss(batch: batch, alphaActor: config.alphaActor, parameters: actorOptimizer.parameters) {
+            actor.sample($0, noise: noise)
+        }
     }
 
     // MARK: state

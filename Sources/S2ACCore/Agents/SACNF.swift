@@ -276,8 +276,7 @@ public final class SACNF: Agent {
     public func update(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
         var l = criticLosses(batch: batch, nextNoise: nextNoise)
         critics.step(l.criticGradients)
-        let a = actorLoss(batch: batch, noise: noise)
-        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        l.setActor(actorLoss(batch: batch, noise: noise))
         let parameters = actorOptimizer.parameters + flowOptimizer.parameters
         for (p, g) in zip(parameters, l.actorGradients) { p.grad = g }
         actorOptimizer.step()
@@ -289,24 +288,19 @@ public final class SACNF: Agent {
     /// Both losses and their gradients on the current parameters, without any step.
     public func losses(batch: ReplayBatch, nextNoise: Tensor<Float>, noise: Tensor<Float>) -> SACLosses {
         var l = criticLosses(batch: batch, nextNoise: nextNoise)
-        let a = actorLoss(batch: batch, noise: noise)
-        (l.actorLoss, l.actorGradients, l.meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
+        l.setActor(actorLoss(batch: batch, noise: noise))
         return l
     }
 
     func criticLosses(batch: ReplayBatch, nextNoise: Tensor<Float>) -> SACLosses {
-        let c = critics.loss(batch: batch, alphaCritic: config.sac.alphaCritic, gamma: config.sac.gamma) {
+        critics.criticLosses(batch: batch, alphaCritic: config.sac.alphaCritic, gamma: config.sac.gamma) {
             actor.sample($0, noise: nextNoise)
         }
-        return SACLosses(criticLoss: c.loss, actorLoss: .nan, criticGradients: c.gradients, actorGradients: [], meanLogProb: .nan)
     }
 
     func actorLoss(batch: ReplayBatch, noise: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float) {
-        let s = Tensor(batch.observations, shape: [batch.batchSize, observationDimension])
-        let (a, logp) = actor.sample(s, noise: noise)
-        let loss = softActorLoss(critics, observations: s, action: a, logProb: logp, alphaActor: config.sac.alphaActor)
-        let grads = grad(of: loss, wrt: actorOptimizer.parameters + flowOptimizer.parameters)
-        return (loss.item, grads, logp.detached().mean().item)
+        critics.actorLoss(batch: batch, alphaActor: config.sac.alphaActor,
+                          parameters: actorOptimizer.parameters + flowOptimizer.parameters) { actor.sample($0, noise: noise) }
     }
 
     // MARK: state
