@@ -14,7 +14,6 @@ rounded to float32 (see `draw`). The noise is stored (it is small). One function
 (`sac_case`, ...) returns that agent's entry; add new agents to AGENTS.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -24,7 +23,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_critic_fixture import PINNED, Xoshiro256  # noqa: E402
+from torch_critic_fixture import PINNED, Xoshiro256, write_fixture  # noqa: E402
 
 DTYPE = torch.float32
 
@@ -614,11 +613,7 @@ def main():
         "versions": got,
         "agents": {name: f() for name, f in AGENTS.items()},
     }
-    path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_agents.json")
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+    write_fixture("torch_agents.json", out)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,15 @@ def adam_steps(critic, names, params, state, action, picks):
     }
 
 
+def write_fixture(name, out):
+    """Writes `out` as compact JSON to Tests/S2ACCoreTests/Fixtures/<name> (one line)."""
+    path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", name)
+    with open(path, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
 def main():
     got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     if got != PINNED:
@@ -166,11 +175,7 @@ def main():
         "versions": got,
         "cases": [case(torch.float32), case(torch.float64)],
     }
-    path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_critic.json")
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+    write_fixture("torch_critic.json", out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ step's final particles, with the kernel built as kernels.py builds it from two p
 """
 import argparse
 import copy
-import json
 import math
 import os
 import sys
@@ -34,7 +33,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_critic_fixture import PINNED, Xoshiro256, draw  # noqa: E402
+from torch_critic_fixture import PINNED, Xoshiro256, draw, write_fixture  # noqa: E402
 
 OBS, ACT, BATCH, M, L = 11, 3, 4, 5, 3
 TERMINATED = [0.0, 1.0, 0.0, 0.0]
@@ -306,11 +305,7 @@ def fixtures():
     out = {"versions": got, "sizes": {"obs": OBS, "act": ACT, "batch": BATCH, "particles": M, "steps": L},
            "cases": [case(p, w) for w in (False, True) for p in ("authors-code", "paper")]
            + [psi_case(p) for p in ("authors-code", "paper")]}
-    path = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_s2ac.json")
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+    write_fixture("torch_s2ac.json", out)
 
 
 def bench(threads, repeats):
