@@ -64,19 +64,16 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
     public var agent: String
     public var alpha: Double
     public var seed: Int
-    /// How test episodes pick actions: the schedule's test rule, plus `amortized` for the psi agent.
+    /// How test episodes pick actions: the schedule's test rule (`amortized` for the psi agent,
+    /// set by `TrainRunConfig`).
     public var testSelections: [ActionSelection]
     public var train: TrainRunConfig
-
-    /// Agents whose amortized sampler is tested beside their particle rule (Fig 17).
-    public static let amortizedAgents: Set<String> = ["s2ac-phi-theta-psi"]
 
     public init(preset: MultigoalPreset, agent: String, alpha: Double, seed: Int) throws {
         self.preset = preset; self.agent = agent; self.alpha = alpha; self.seed = seed
         train = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: preset.trainPreset, seed: seed,
                                            steps: preset.steps, alpha: alpha)
         testSelections = [train.schedule.evaluationSelection]
-        if Self.amortizedAgents.contains(agent) && !testSelections.contains(.amortized) { testSelections.append(.amortized) }
     }
 
     /// `<agent>_alpha<alpha>_seed<seed>.h5`.
