@@ -1,8 +1,8 @@
 # Fig 5-7, 11-17: the multigoal experiments. `make multigoal` trains the (agent, alpha, seed)
 # grid of the preset with multigoal-modes (complete run files are kept, so an interrupted or
 # extended campaign continues), then writes the report tables and the pictures. `make obstacle`
-# tests those trained agents with the wall (no retraining). PRESET=quick (default): 2000 steps,
-# alpha {0.1, 1, 10}, one seed, every agent, about 50 minutes with JOBS=2 (README); PRESET=paper:
+# tests those trained agents with the wall (no retraining). PRESET=quick (default): 4000 steps,
+# alpha {0.1, 1, 10}, one seed, every agent, under 2 hours with JOBS=2 (README); PRESET=paper:
 # 20000 steps, alpha {0.1, 1, 5, 10, 20}, 20 seeds (a cluster); PRESET=smoke: seconds.
 # AGENTS=a,b restricts the agents (multigoal-modes stops with exit 2 on agents not built yet).
 .PHONY: multigoal obstacle

@@ -101,7 +101,8 @@ struct MultigoalModes: ParsableCommand {
                          Date().timeIntervalSince(start)))
             return
         }
-        let pending = specs.filter { force || !MultigoalRun.isComplete(runs + "/" + $0.fileName, spec: $0) }
+        let pending = MultigoalRunSpec.longestFirst(
+            specs.filter { force || !MultigoalRun.isComplete(runs + "/" + $0.fileName, spec: $0) })
         print("multigoal-modes: preset \(p.name), \(specs.count) runs (\(p.agents.joined(separator: ",")) x alpha "
               + "\(p.alphas.map { "\($0)" }.joined(separator: ",")) x \(p.seeds) seeds, \(p.steps) steps), "
               + "\(specs.count - pending.count) complete, \(pending.count) to run -> \(runs)")

@@ -75,6 +75,18 @@ import S2ACCore
         return out
     }
 
+    @Test func campaignStartsItsLongestRunsFirst() throws {
+        let preset = try MultigoalPreset.named("quick")
+        let specs = try MultigoalRunSpec.grid(preset: preset, agents: ["sac", "s2ac-phi", "s2ac-phi-theta-psi"],
+                                              alphas: [0.1, 1], seeds: [0, 1])
+        let ordered = MultigoalRunSpec.longestFirst(specs)
+        #expect(ordered.map(\.agent) == Array(repeating: "s2ac-phi-theta-psi", count: 4)
+                + Array(repeating: "s2ac-phi", count: 4) + Array(repeating: "sac", count: 4))
+        // Within an agent the grid order (alpha, then seed) is kept; nothing is lost or repeated.
+        #expect(ordered.prefix(4).map { "\($0.alpha),\($0.seed)" } == ["0.1,0", "0.1,1", "1.0,0", "1.0,1"])
+        #expect(Set(ordered.map(\.fileName)) == Set(specs.map(\.fileName)) && ordered.count == specs.count)
+    }
+
     @Test func campaignIsIndependentOfJobsSkipsCompleteRunsAndRebuildsBrokenOnes() throws {
         let a = makeTemporaryFolder("multigoal"), b = makeTemporaryFolder("multigoal")
         let grid = ["--preset", "smoke", "--agents", "sac", "--alphas", "1,10", "--seeds", "1", "--steps", "120", "--quiet"]
