@@ -109,6 +109,15 @@ import S2ACCore
         let r4 = try runSuiteTool("multigoal-modes", grid + ["--out", a])
         #expect(r4.code == 0 && r4.out.contains("1 complete, 1 to run"), "\(r4.out)")
         #expect(try content(a + "/runs/" + names[1]) == content(b + "/runs/" + names[1]))
+
+        // A smaller or larger grid around the same runs finds them complete.
+        var sub = grid; sub[sub.firstIndex(of: "1,10")!] = "10"
+        let r5 = try runSuiteTool("multigoal-modes", sub + ["--out", a])
+        #expect(r5.code == 0 && r5.out.contains("1 complete, 0 to run"), "\(r5.out)")
+        var wider = grid; wider[wider.firstIndex(of: "sac")!] = "sac,sac-nf"; wider[wider.firstIndex(of: "1")!] = "2"
+        let r6 = try runSuiteTool("multigoal-modes", wider + ["--out", a, "--jobs", "2"])
+        #expect(r6.code == 0 && r6.out.contains("2 complete, 6 to run"), "\(r6.out)")
+        #expect(try content(a + "/runs/" + names[0]) == content(b + "/runs/" + names[0]))
     }
 
     @Test func smokeCampaignThroughObstacleAndReport() throws {

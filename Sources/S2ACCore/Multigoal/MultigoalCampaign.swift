@@ -35,6 +35,15 @@ public struct MultigoalPreset: Codable, Equatable, Sendable {
     public static let allAgents = ["s2ac-phi-theta", "s2ac-phi", "sac", "sql", "sac-nf", "s2ac-phi-theta-psi"]
     public static let defaultAlphas = [0.1, 1, 5, 10, 20]
 
+    /// The preset as one run sees it: the grid lists hold only that run's agent and alpha, and
+    /// `seeds` is 0, so a run file stays complete when the campaign around it grows or shrinks
+    /// (more agents, alphas or seeds) and is rebuilt only when something it depends on changes.
+    public func restricted(agent: String, alpha: Double) -> MultigoalPreset {
+        var p = self
+        p.agents = [agent]; p.alphas = [alpha]; p.seeds = 0
+        return p
+    }
+
     public static func named(_ name: String) throws -> MultigoalPreset {
         switch name {
         case "smoke":
@@ -71,7 +80,7 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
     public var train: TrainRunConfig
 
     public init(preset: MultigoalPreset, agent: String, alpha: Double, seed: Int) throws {
-        self.preset = preset; self.agent = agent; self.alpha = alpha; self.seed = seed
+        self.preset = preset.restricted(agent: agent, alpha: alpha); self.agent = agent; self.alpha = alpha; self.seed = seed
         train = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: preset.trainPreset, seed: seed,
                                            steps: preset.steps, alpha: alpha)
         testSelections = [train.schedule.evaluationSelection]
