@@ -3,7 +3,9 @@ import Testing
 import S2ACCore
 
 /// S2AC(phi,theta,psi) against scripts/reference/torch_s2ac.py: one full update (the
-/// S2AC(phi,theta) part, then psi's Eq. 24-25 step) under both presets.
+/// S2AC(phi,theta) part, then psi's Eq. 24-25 step, the Stein direction at f_psi's own detached
+/// samples) under both presets: losses, the direction, every gradient and every parameter
+/// (psi's included) after the update.
 @Suite struct TorchS2ACPsiTests {
     @Test func s2acPhiThetaPsiMatchesPyTorch() throws {
         let f = try S2ACFixture.load()

@@ -19,8 +19,9 @@ rewards, next observations (bound 1), next-state noise and current-state noise (
 |xi| <= t = 3 holds), then (psi) the sampler noise z (bound 1).
 
 S2AC(phi,theta,psi): after the S2AC(phi,theta) update, psi moves f_psi(s, z) along the Stein
-direction of Eq. 24 (amortized SVGD), evaluated at f_psi's own samples against the actor
-step's final particles, with the kernel built as kernels.py builds it from two particle sets.
+direction of Eq. 24 (amortized SVGD, Wang & Liu 2016): the particles are f_psi's own samples,
+detached, and the direction is evaluated at the same samples (the kernel and its bandwidth
+over their pairwise distances, as the actor's SVGD).
 """
 import argparse
 import copy
@@ -94,22 +95,24 @@ class Agent:
     def amortized_actions(self, s_rep, z):
         return self.cfg["actionLimit"] * torch.tanh(self.f_psi(torch.cat([s_rep, z], -1)))
 
-    def psi_update(self, s, particles, z):
-        """Eq. 24-25: Delta f_j = 1/m sum_i k(a_i, f_j) grad Q(a_i) + w grad_{a_i} k(a_i, f_j);
-        psi descends -mean_j Delta f_j . f_j with Delta f held constant."""
+    def psi_update(self, s, z):
+        """Eq. 24-25 as amortized SVGD: the particles are f_psi's own samples a_i = f_psi(s, z_i),
+        detached, and the direction is evaluated at the same samples,
+        Delta_j = 1/m sum_i k(a_i, a_j) grad Q(a_i) + w grad_{a_i} k(a_i, a_j);
+        psi descends -mean_j Delta_j . f_psi(s, z_j) with Delta held constant."""
         cfg, m = self.cfg, self.cfg["particles"]
         b = s.shape[0]
         s_rep = s.repeat_interleave(m, 0)
-        a = particles.detach().requires_grad_(True)
-        grad_q = torch.autograd.grad(self.min_q(s_rep, a).sum(), a)[0].view(b, m, 1, ACT)   # [b, i, 1, d]
         f = self.amortized_actions(s_rep, z)
-        a3, f3 = a.detach().view(b, m, ACT), f.detach().view(b, m, ACT)
-        diff = a3.unsqueeze(2) - f3.unsqueeze(1)                                  # [b, i, j, d] = a_i - f_j
+        a = f.detach().requires_grad_(True)
+        grad_q = torch.autograd.grad(self.min_q(s_rep, a).sum(), a)[0].view(b, m, 1, ACT)   # [b, i, 1, d]
+        a3 = a.detach().view(b, m, ACT)
+        diff = a3.unsqueeze(2) - a3.unsqueeze(1)                                  # [b, i, j, d] = a_i - a_j
         dist_sq = (diff ** 2).sum(-1, keepdim=True)
         h = (dist_sq.reshape(b, -1).mean(1) / 2) / (2 * math.log(m + 1.0))       # "forth"
         gamma = (1.0 / (1e-8 + 2 * h)).view(b, 1, 1, 1)
         kappa = torch.exp(-gamma * dist_sq)
-        kappa_grad = -2.0 * diff * gamma * kappa                                  # grad_{a_i} k(a_i, f_j)
+        kappa_grad = -2.0 * diff * gamma * kappa                                  # grad_{a_i} k(a_i, a_j)
         w = cfg.get("scoreTemperature") if cfg.get("scoreTemperature") is not None else 1.0
         direction = (kappa * grad_q + w * kappa_grad).sum(1) / m                  # [b, j, d]
         loss = -(direction.reshape(-1, ACT) * f).sum() / f.shape[0]
@@ -216,7 +219,7 @@ class Agent:
                 p.grad = g
             self.pi_opt.step()
             self.pi_opt.zero_grad()
-            out.update(actor_loss=float(loss_pi.detach()), log_prob_actor=logp, actor_grads=pg, actor_actions=a_cur)
+            out.update(actor_loss=float(loss_pi.detach()), log_prob_actor=logp, actor_grads=pg)
         with torch.no_grad():
             for net, targ in ((self.q1, self.q1_targ), (self.q2, self.q2_targ)):
                 for p, pt in zip(net.parameters(), targ.parameters()):
@@ -284,7 +287,7 @@ def psi_case(preset, dtype=torch.float32):
     z = draw(rng, 1.0, (BATCH * M, ACT), dtype)
     d = torch.tensor(TERMINATED, dtype=dtype)
     out = agent.update(s, a, r, s2, d, xi_next, xi_cur)
-    psi = agent.psi_update(s, out["actor_actions"], z)
+    psi = agent.psi_update(s, z)
     return {
         "agent": "s2ac-phi-theta-psi", "seed": 78, "config": cfg, "amortized": amo, "terminated": TERMINATED,
         "critic_loss": out["critic_loss"], "target": f32(out["target"]), "log_prob_next": f32(out["log_prob_next"]),
@@ -358,8 +361,8 @@ def bench_amortized(dims, repeats, clock):
     ups, acts = [], []
     for k in range(repeats + 2):
         t0 = clock()
-        out = agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
-        agent.psi_update(s, out["actor_actions"], torch.rand(b * m, ACT))
+        agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
+        agent.psi_update(s, torch.rand(b * m, ACT))
         t1 = clock()
         with torch.no_grad():
             agent.amortized_actions(s[:1], torch.rand(1, ACT))

@@ -126,9 +126,6 @@ public struct S2ACUpdateTrace {
     public var criticGradients: [[Float]]
     /// Gradients of the actor loss, in the actor's parameter order.
     public var actorGradients: [[Float]]
-    /// The actor step's final squashed particles at s, [batch * m * d] (S2AC(phi,theta); the
-    /// SVGD particles psi's update of S2AC(phi,theta,psi) moves towards).
-    public var actorActions: [Float] = []
 }
 
 /// The twin critics of S2AC (ELU) and SQL (ReLU), their targets and optimiser (REFERENCE section 4).

@@ -156,7 +156,6 @@ public final class S2ACPhiTheta: Agent {
         let s = Tensor(batch.observations, shape: [b, observationDimension])
         let current = sample(observations: s, xi: currentNoise, differentiable: true)
         trace.logProbActor = current.logProb.scalars
-        trace.actorActions = current.actions.scalars
         let logProbState = current.logProb.reshaped([b, m]).mean(axis: 1)
         let q = critics.minQ(repeatRows(s, m), current.actions).reshaped([b, m]).mean(axis: 1)
         let loss = (logProbState * Float(config.alphaActor) - q).mean()

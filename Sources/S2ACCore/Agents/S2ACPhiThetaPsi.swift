@@ -35,9 +35,9 @@ public struct AmortizedSamplerConfig: Codable, Sendable, Equatable {
 
 /// Values of one psi update, exposed for the PyTorch conformance test.
 public struct AmortizedUpdateTrace {
-    /// The surrogate loss -1/(B m) sum_j Delta f_j . f_psi(s, z_j) (Delta f held constant).
+    /// The surrogate loss -1/(B m) sum_j Delta_j . f_psi(s, z_j) (Delta held constant).
     public var loss: Float
-    /// Delta f_psi of Eq. 24 at every amortized sample, [batch * m * d].
+    /// Delta of Eq. 24 at every amortized sample, [batch * m * d].
     public var direction: [Float]
     /// Gradients of the loss, in `sampler.parameters` order.
     public var gradients: [[Float]]
@@ -47,18 +47,27 @@ public struct AmortizedUpdateTrace {
 /// f_psi(s, z) that learns to mimic its SVGD sampler and replaces it for `.amortized` action
 /// selection (one forward pass). Every other selection rule runs S2AC(phi,theta) unchanged.
 ///
-/// psi follows Eq. 24-25 read as amortized SVGD (Wang & Liu 2016, the reading Appendix K
-/// states: "psi is iteratively adjusted so that the network output a = f_psi(s,z) changes along
-/// the Stein variational gradient direction"; fitting f_psi to converged SVGD outputs is the
-/// alternative the appendix rejects). For state s with the actor's m final SVGD particles a_i
-/// (squashed, from this update's actor step) and m amortized samples f_j = f_psi(s, z_j):
-///   Delta f_j = 1/m sum_i [ k(a_i, f_j) grad_a Q(s, a_i) + w grad_{a_i} k(a_i, f_j) ],
-/// Q = min(Q1, Q2) of the online critics, k the RBF kernel with the sampler's bandwidth rule
-/// over the m x m distances |a_i - f_j|^2 (kernels.py called with both sets), w = the score
-/// temperature (alpha: Eq. 24 literally; 1 when the temperature is folded into Q, as in the
-/// code). psi takes an Adam step on -1/(B m) sum_j Delta f_j . f_j with Delta f constant, whose
-/// gradient is Eq. 25's -E_z[Delta f df/dpsi]. The code has the same direction (core.py
-/// `compute_loss_pi`, with the sum instead of the mean over samples), but its branch tests
+/// psi follows Eq. 24-25 read as amortized SVGD (Wang & Liu 2016; Feng, Wang & Liu 2017; the
+/// sampler of SQL, Haarnoja et al. 2017), the reading Appendix K states: "psi is iteratively
+/// adjusted so that the network output a = f_psi(s,z) changes along the Stein variational
+/// gradient direction" (fitting f_psi to converged SVGD outputs is the alternative the appendix
+/// rejects). For state s, the particles of Eq. 24 are f_psi's own m samples, detached:
+/// a_i = f_psi(s, z_i), z_i from psi's noise stream, and the direction is evaluated at the same
+/// samples:
+///   Delta_j = 1/m sum_i [ k(a_i, a_j) grad_a Q(s, a_i) + w grad_{a_i} k(a_i, a_j) ],
+///   grad_{a_i} k(a_i, a_j) = 2 gamma k(a_i, a_j) (a_j - a_i),
+/// Q = min(Q1, Q2) of the online critics after this update's critic step, k the RBF kernel
+/// exp(-gamma |a_i - a_j|^2), gamma = 1 / (1e-8 + 2 sigma^2), sigma from the actor sampler's
+/// bandwidth rule over the m x m squared distances of these samples, w = `repulsionWeight`.
+/// psi takes an Adam step on the surrogate -1/(B m) sum_{b, j} Delta_j . f_psi(s_b, z_j) with
+/// Delta held constant, whose gradient is Eq. 25's -E_z[Delta df/dpsi] averaged over the batch.
+/// This is the SVGD step the samples themselves would take towards exp(Q / w), pulled back
+/// into psi. The actor's SVGD particles are not used as a_i: the repulsion term would then push
+/// f_psi's samples away from the modes the actor found and, once they are far, the kernel
+/// weights of the attraction vanish and f_psi drifts to tanh saturation (an earlier version
+/// did this and collapsed to corner actions in the quick campaign). That earlier reading is the
+/// code's (core.py `compute_loss_pi`: kernel between the actor's particles and f_psi's samples,
+/// repulsion weight 1, sum instead of mean over samples), but its branch tests
 /// `actor == 'svgd'`, a name main.py never passes: there psi is never trained, and the branch
 /// would replace theta's loss. Here theta keeps its own loss and psi has its own optimiser.
 ///
@@ -73,7 +82,9 @@ public final class S2ACPhiThetaPsi: Agent {
     /// f_psi: [s, z] -> u (ELU hidden layers, linear output); a = actionLimit * tanh(u).
     public let sampler: MLP<Float>
     public let samplerOptimizer: Adam<Float>
-    /// w of Eq. 24.
+    /// w of Eq. 24: the temperature of the SVGD target exp(Q / w) the actor's sampler uses, i.e.
+    /// `scoreTemperature` (alpha in the paper presets, Eq. 24's alpha; 1 when the temperature
+    /// is folded into Q, as in the code's preset).
     public let repulsionWeight: Float
     private var updateNoise: Xoshiro256
 
@@ -129,23 +140,23 @@ public final class S2ACPhiThetaPsi: Agent {
     }
 
     /// One update with all noise given: S2AC(phi,theta)'s (critics, theta, targets), then psi's
-    /// step with z `samplerNoise` ([batch * m * d]) against the actor step's final particles.
+    /// step with z `samplerNoise` ([batch * m * d]).
     public func update(batch: ReplayBatch, nextNoise: [Float], currentNoise: [Float],
                        samplerNoise: [Float]) -> (S2ACUpdateTrace, AmortizedUpdateTrace) {
         let t = phiTheta.update(batch: batch, nextNoise: nextNoise, currentNoise: currentNoise)
         let s = Tensor(batch.observations, shape: [batch.batchSize, observationDimension])
-        return (t, updateSampler(observations: s, particles: t.actorActions, noise: samplerNoise))
+        return (t, updateSampler(observations: s, noise: samplerNoise))
     }
 
-    /// psi's Adam step (Eq. 24-25) at `observations` [batch, obs] with the m SVGD particles per
-    /// state `particles` ([batch * m * d], squashed) and z `noise` ([batch * m * d]).
-    public func updateSampler(observations: Tensor<Float>, particles: [Float], noise: [Float]) -> AmortizedUpdateTrace {
+    /// psi's Adam step (Eq. 24-25) at `observations` [batch, obs] with m samples per state from
+    /// z `noise` ([batch * m * d]); the direction is the one of the type's comment.
+    public func updateSampler(observations: Tensor<Float>, noise: [Float]) -> AmortizedUpdateTrace {
         let m = config.particles, d = actionDimension, n = observations.shape[0] * m
         let states = repeatRows(observations.detached(), m)
-        let a = Tensor(particles, shape: [n, d]).trackingGrad()
-        let score = grad(of: phiTheta.critics.minQ(states, a).sum(), wrt: [a])[0].scalars
         let f = amortizedActions(observations: states, noise: noise)
-        let direction = steinDirection(particles: particles, scores: score, samples: f.scalars)
+        let a = f.detached().trackingGrad()
+        let score = grad(of: phiTheta.critics.minQ(states, a).sum(), wrt: [a])[0].scalars
+        let direction = steinDirection(samples: a.scalars, scores: score)
         let loss = (f * Tensor(direction, shape: [n, d])).sum() * Float(-1.0 / Double(n))
         let params = samplerOptimizer.parameters
         let grads = grad(of: loss, wrt: params)
@@ -155,34 +166,31 @@ public final class S2ACPhiThetaPsi: Agent {
         return AmortizedUpdateTrace(loss: loss.item, direction: direction, gradients: grads.map(\.scalars))
     }
 
-    /// Delta f_j of Eq. 24 for every state's block of m samples: particles a_i with scores
-    /// grad_a Q(s, a_i), samples f_j, all [batch * m * d].
-    func steinDirection(particles a: [Float], scores g: [Float], samples f: [Float]) -> [Float] {
+    /// Delta_j of Eq. 24 for every state's block of m samples a ([batch * m * d]) with scores
+    /// g = grad_a Q(s, a) ([batch * m * d]): the samples are both the particles a_i and the
+    /// points a_j where the direction is evaluated.
+    func steinDirection(samples a: [Float], scores g: [Float]) -> [Float] {
         let m = config.particles, d = actionDimension, states = a.count / (m * d)
         let rule = phiTheta.policy.bandwidth
         var out = [Float](repeating: 0, count: a.count)
+        var points = [Double](repeating: 0, count: m * d)
         var r2 = [Double](repeating: 0, count: m * m)
         var k = [Float](repeating: 0, count: m * m)
         for b in 0..<states {
             let base = b * m * d
-            for i in 0..<m {
-                for j in 0..<m {
-                    var s: Float = 0
-                    for c in 0..<d { let e = a[base + i * d + c] - f[base + j * d + c]; s += e * e }
-                    r2[i * m + j] = Double(s)
-                }
-            }
+            for e in 0..<(m * d) { points[e] = Double(a[base + e]) }
+            squaredDistances(points, count: m, dimension: d, into: &r2)
             let sigma = r2.withUnsafeBufferPointer { rbfBandwidth(rule, squaredDistances: $0, particleCount: m) }
             let gamma = Float(1 / (1e-8 + 2 * sigma * sigma))
             for e in 0..<(m * m) { k[e] = Foundation.exp(-gamma * Float(r2[e])) }
-            // grad_{a_i} k(a_i, f_j) = 2 gamma (f_j - a_i) k_ij
+            // grad_{a_i} k(a_i, a_j) = 2 gamma (a_j - a_i) k_ij (zero for i = j)
             let repulsion = 2 * gamma * repulsionWeight
             for j in 0..<m {
                 for c in 0..<d {
+                    let aj = a[base + j * d + c]
                     var sum: Float = 0
                     for i in 0..<m {
-                        let kij = k[i * m + j]
-                        sum += kij * (g[base + i * d + c] + repulsion * (f[base + j * d + c] - a[base + i * d + c]))
+                        sum += k[i * m + j] * (g[base + i * d + c] + repulsion * (aj - a[base + i * d + c]))
                     }
                     out[base + j * d + c] = sum / Float(m)
                 }
