@@ -85,7 +85,9 @@ extension TensorScalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                             a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                             beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
-        MatmulFLOPCounter.current?.add(2 * m * n * k)
+        MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                                isDouble: Self.self == Double.self))
         blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
                  blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
