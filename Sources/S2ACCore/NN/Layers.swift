@@ -73,6 +73,12 @@ public final class Linear<T: TensorScalar>: Module {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> { x.linear(weight: weight, bias: bias) }
 
+    /// activation(layer(x)); ReLU fused into the product (`linearReLU`), the same values.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func callAsFunction(_ x: Tensor<T>, activation: Activation) -> Tensor<T> {
+        activation == .relu ? x.linearReLU(weight: weight, bias: bias) : activation(x.linear(weight: weight, bias: bias))
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor<T>)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
@@ -117,7 +123,7 @@ public final class MLP<T: TensorScalar>: Module {
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> {
         var h = x
         for (i, layer) in layers.enumerated() {
-            h = (i == layers.count - 1 ? outputActivation : activation)(layer(h))
+            h = layer(h, activation: i == layers.count - 1 ? outputActivation : activation)
         }
         return h
     }
