@@ -162,19 +162,18 @@ struct BenchAgents: ParsableCommand {
             let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
             let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
             let flops = counter.flops
-            // The update's matrix products alone, replayed on preallocated operands: its BLAS floor.
-            let products = GemmReplay(counter.calls)
-            for _ in 0..<warmup {
-                _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng)
-                products.run()
-            }
-            var up: [Double] = [], ac: [Double] = [], gm: [Double] = []
+            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
+            var up: [Double] = [], ac: [Double] = []
             for _ in 0..<repetitions {
                 up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
                 ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
-                gm.append(seconds(products.run))
             }
             let u = median(up), a = median(ac)
+            // The update's matrix products alone, replayed on preallocated operands: its BLAS floor.
+            // Timed after the update's loop, not between its repetitions, whose caches it would cool.
+            let products = GemmReplay(counter.calls)
+            for _ in 0..<warmup { products.run() }
+            let gm = (0..<repetitions).map { _ in seconds(products.run) }
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
             peak = max(peak, peakGFLOPS(probe))
             let gflops = Double(flops) / u / 1e9
