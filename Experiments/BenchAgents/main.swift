@@ -11,7 +11,8 @@ import S2ACCore
 /// authors-code sizes (critic 2 x 256, q0 network 3 x 256, m 10, L 20 for S2AC(phi), 3 for
 /// S2AC(phi,theta)), softmax selection; S2AC(phi,theta,psi) (f_psi 3 x 256, amortized
 /// selection), SAC (paper 2 x 256, mean action), SQL (m 10, softmax) and SAC-NF (2 radial
-/// layers, a sample).
+/// layers, a sample). `gemm_ms` replays the matrix products of one update alone (recorded by
+/// `MatmulFLOPCounter`) on preallocated operands: the update's BLAS floor at equal work.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-agents",
@@ -154,12 +155,13 @@ struct BenchAgents: ParsableCommand {
         if selected.contains("sac") || selected.contains("sql") || selected.contains("sac-nf") {
             torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
         }
-        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak"]
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms"]
         for (agent, steps, particles, selection) in cases {
             let (obs, act) = (agent.observationDimension, agent.actionDimension)
             let batch = benchBatch(size: batchSize, obs: obs, act: act, using: &rng)
             let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
-            let flops = MatmulFLOPCounter.counting { _ = agent.update(batch: batch, using: &rng) }.flops
+            let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
+            let flops = counter.flops
             for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
             var up: [Double] = [], ac: [Double] = []
             for _ in 0..<repetitions {
@@ -167,13 +169,18 @@ struct BenchAgents: ParsableCommand {
                 ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
             }
             let u = median(up), a = median(ac)
+            // The update's matrix products alone, replayed on preallocated operands: its BLAS floor.
+            // Timed after the update's loop, not between its repetitions, whose caches it would cool.
+            let products = GemmReplay(counter.calls)
+            for _ in 0..<warmup { products.run() }
+            let gm = (0..<repetitions).map { _ in seconds(products.run) }
             // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
             peak = max(peak, peakGFLOPS(probe))
             let gflops = Double(flops) / u / 1e9
             let t = torch["\(agent.name)@\(obs)x\(act)"]
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
-                        fmt(gflops), fmt(gflops / peak)].joined(separator: ",")
+                        fmt(gflops), fmt(gflops / peak), fmt(median(gm) * 1e3)].joined(separator: ",")
             print(line)
             lines.append(line)
         }

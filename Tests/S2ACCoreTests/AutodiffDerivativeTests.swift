@@ -63,6 +63,7 @@ let opCases: [OpCase] = [
     OpCase("batched matmul A^T", [[2, 4, 3], [2, 4, 2]]) { $0[0].matmul($0[1], transposeA: true) },
     OpCase("linear", [[5, 3], [4, 3], [4]]) { $0[0].linear(weight: $0[1], bias: $0[2]) },
     OpCase("linear no bias", [[5, 3], [4, 3]]) { $0[0].linear(weight: $0[1], bias: nil) },
+    OpCase("linear + relu fused", [[5, 3], [4, 3], [4]]) { $0[0].linearReLU(weight: $0[1], bias: $0[2]) },
 ]
 
 @Suite struct AutodiffDerivativeTests {

@@ -41,6 +41,28 @@ import S2ACCore
         #expect(Activation.elu(Tensor<Double>([-1, 2], shape: [2])).scalars == [Foundation.expm1(-1), 2])
     }
 
+    /// A ReLU MLP runs its layers as `linearReLU`: the same values and gradients, bit for bit,
+    /// as `linear` followed by `relu`; `inputGradient(rows:)` gives the rows of the engine's
+    /// input gradient (to rounding: its products have fewer rows).
+    @Test func fusedReLUAndRowInputGradientsMatchTheEngine() {
+        var rng = SeedTree(seed: 12).stream(.networkInit)
+        let net = MLP<Float>(inputs: 5, hidden: [16, 16], outputs: 2, activation: .relu, using: &rng)
+        let x = Tensor<Float>.randomNormal([12, 5], using: &rng).trackingGrad()
+        var h = x
+        for (i, layer) in net.layers.enumerated() { h = i < net.layers.count - 1 ? layer(h).relu() : layer(h) }
+        let y = net(x)
+        #expect(y.scalars == h.scalars)
+        let seed = Tensor<Float>.randomNormal([12, 2], using: &rng)
+        let expected = grad(of: h, wrt: [x] + net.parameters, seed: seed)
+        let got = grad(of: y, wrt: [x] + net.parameters, seed: seed)
+        #expect(zip(expected, got).allSatisfy { $0.scalars == $1.scalars })
+        let rows = [0, 3, 4, 9, 11]
+        let g = net.inputGradient(rows: rows, seed: seed.gather(rows, axis: 0), activations: net.activations(x)).scalars
+        let reference = expected[0].gather(rows, axis: 0).scalars
+        let scale = reference.map(Swift.abs).max()!
+        #expect(scale > 0 && zip(g, reference).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * scale })
+    }
+
     /// Adam against the update written out from the algorithm in PyTorch's documentation.
     @Test(arguments: [0.0, 0.01])
     func adamFollowsPyTorchSemantics(weightDecay: Double) {

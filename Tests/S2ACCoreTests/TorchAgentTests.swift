@@ -215,6 +215,23 @@ struct AgentFixture: Decodable {
         print("SQL update vs PyTorch: largest relative error \(worst)")
     }
 
+    /// SQL's score runs each row through the critic attaining min(Q1, Q2) only: the same as
+    /// the engine's gradient of the minimum (to rounding), with ties (Q2 a copy of Q1) split
+    /// half and half as `minimum` splits them.
+    @Test func sqlScoreMatchesTheGradientOfTheMinimum() throws {
+        var rng = Xoshiro256(seed: 21)
+        var config = SQLConfig.smoke(envID: "Multigoal")
+        config.criticHidden = [16, 16]
+        let sql = try SQL(observationDimension: 3, actionDimension: 2, actionLimit: 1, config: config, using: &rng)
+        let s = Tensor<Float>.randomNormal([40, 3], using: &rng), a = Tensor<Float>.randomUniform([40, 2], low: -1, high: 1, using: &rng)
+        for tied in [false, true] {
+            if tied { sql.critics.q2.copyParameters(from: sql.critics.q1) }
+            let x = a.trackingGrad()
+            let expected = grad(of: sql.critics.q1(s, x).minimum(sql.critics.q2(s, x)).sum(), wrt: [x])[0].scalars
+            #expect(relativeError(sql.minQScore(s, a).scalars, expected.map(Double.init)) < 1e-6, "tied \(tied)")
+        }
+    }
+
     /// The fixture's SAC-NF agent and batch (draw order of torch_agents.py's SACNFTorch).
     func sacNFFromFixture(_ f: AgentFixture.SACNFCase) -> (SACNF, ReplayBatch) {
         let c = f.config

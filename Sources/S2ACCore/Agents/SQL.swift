@@ -214,8 +214,8 @@ public final class SQL: Agent {
     func actorStep(batch: ReplayBatch, fixedNoise: [Float], movedNoise: [Float], trace: inout SQLUpdateTrace) {
         let b = batch.batchSize, m = config.particles, d = actionDimension
         let s = repeatRows(Tensor(batch.observations, shape: [b, observationDimension]), m)
-        let fixed = withNoGrad { sample(s, xi: fixedNoise) }.trackingGrad()
-        let score = grad(of: critics.minQ(s, fixed).sum(), wrt: [fixed])[0]
+        let fixed = withNoGrad { sample(s, xi: fixedNoise) }
+        let score = minQScore(s, fixed)
         let moved = sample(s, xi: movedNoise)
         let n = b * m * d
         if directionBuffer.count != n { directionBuffer = [Float](repeating: 0, count: n) }
@@ -268,6 +268,16 @@ public final class SQL: Agent {
         trace.direction = directionBuffer.map { -$0 }
         trace.sigmas = sigmas
         trace.actorGradients = grads
+    }
+
+    /// grad_a min(Q1,Q2)(s, a), [rows, d], as the backward of `minimum` gives it, each row
+    /// differentiated through the critic attaining its minimum only (`minimumWithInputGradient`).
+    public func minQScore(_ s: Tensor<Float>, _ a: Tensor<Float>) -> Tensor<Float> {
+        let obs = s.shape[1]
+        return withNoGrad {
+            let x = Tensor.concat([s.detached(), a.detached()], axis: -1)
+            return minimumWithInputGradient(critics.q1, critics.q2, x, upstream: 1).gradient.slice(axis: 1, obs..<(obs + actionDimension))
+        }
     }
 
     // MARK: state

@@ -471,6 +471,28 @@ extension Tensor {
     /// written first and the product added onto it, one pass fewer than matmul then add.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func linear(weight w: Tensor, bias: Tensor?) -> Tensor {
+        let s = linearProduct(w, bias)
+        return Tensor.result([shape[0], w.shape[0]], s, "linear", linearInputs(w, bias)) { g, _, needs in
+            self.linearBackward(g, w, bias, needs)
+        }
+    }
+
+    /// relu(x W^T + b): `linear` with the ReLU applied in place on its product, one buffer and
+    /// one pass fewer than `linear(...).relu()` and the same values and gradients (the mask
+    /// y > 0 is x W^T + b > 0).
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func linearReLU(weight w: Tensor, bias: Tensor?) -> Tensor {
+        let s = linearProduct(w, bias)
+        reluInPlace(s.pointer, shape[0] * w.shape[0])
+        return Tensor.result([shape[0], w.shape[0]], s, "linearReLU", linearInputs(w, bias)) { g, y, needs in
+            let gz = recording(g) ? g * y.constant(.positiveMask) : g.fused(.mulPositiveMask, y)
+            return self.linearBackward(gz, w, bias, needs)
+        }
+    }
+
+    /// x W^T + b: the bias is written first and the product added onto it, one pass fewer
+    /// than matmul then add.
+    private func linearProduct(_ w: Tensor, _ bias: Tensor?) -> Storage<T> {
         precondition(rank == 2 && w.rank == 2 && shape[1] == w.shape[1], "linear: input \(shape), weight \(w.shape)")
         let (batch, nIn, nOut) = (shape[0], shape[1], w.shape[0])
         let s = Storage<T>(uninitialized: batch * nOut)
@@ -482,11 +504,15 @@ extension Tensor {
         }
         T.gemm(transposeA: false, transposeB: true, m: batch, n: nOut, k: nIn, alpha: 1, a: storage.pointer, lda: nIn,
                b: w.storage.pointer, ldb: nIn, beta: beta, c: s.pointer, ldc: nOut)
-        let inputs = bias.map { [self, w, $0] } ?? [self, w]
-        return Tensor.result([batch, nOut], s, "linear", inputs) { g, _, needs in
-            var r: [Tensor?] = [needs[0] ? g.matmul(w) : nil, needs[1] ? g.matmul(self, transposeA: true) : nil]
-            if bias != nil { r.append(needs[2] ? g.sum(axes: [0]) : nil) }
-            return r
-        }
+        return s
+    }
+
+    private func linearInputs(_ w: Tensor, _ bias: Tensor?) -> [Tensor] { bias.map { [self, w, $0] } ?? [self, w] }
+
+    /// Gradients of x W^T + b for the gradient g of the product.
+    private func linearBackward(_ g: Tensor, _ w: Tensor, _ bias: Tensor?, _ needs: [Bool]) -> [Tensor?] {
+        var r: [Tensor?] = [needs[0] ? g.matmul(w) : nil, needs[1] ? g.matmul(self, transposeA: true) : nil]
+        if bias != nil { r.append(needs[2] ? g.sum(axes: [0]) : nil) }
+        return r
     }
 }

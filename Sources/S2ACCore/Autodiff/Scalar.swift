@@ -85,7 +85,9 @@ extension TensorScalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                             a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                             beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
-        MatmulFLOPCounter.current?.add(2 * m * n * k)
+        MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                                isDouble: Self.self == Double.self))
         blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
                  blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
@@ -151,6 +153,27 @@ func unaryLoop<T: TensorScalar>(_ op: UnaryKernel, _ x: UnsafePointer<T>, _ y: U
     case .square: mapLoop(x, y, n) { $0 * $0 }
     case .abs: mapLoop(x, y, n) { Swift.abs($0) }
     case .sign: mapLoop(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+    }
+}
+
+/// x = relu(x) in place (NaN to 0, as `.relu`). Float goes eight lanes at a time on a concrete
+/// SIMD type: written as a plain loop, the compiler turns `x[i] = x[i] > 0 ? x[i] : 0` into a
+/// conditional store, a branch per element that mispredicts on half of them.
+@inline(__always)
+func reluInPlace<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int) {
+    var i = 0
+    if T.self == Float.self {
+        typealias V = SIMD8<Float>
+        let p = UnsafeMutableRawPointer(x)
+        while i + 8 <= n {
+            let v = p.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            p.storeBytes(of: v.replacing(with: 0, where: .!(v .> 0)), toByteOffset: i * 4, as: V.self)
+            i += 8
+        }
+    }
+    while i < n {
+        x[i] = x[i] > 0 ? x[i] : 0
+        i += 1
     }
 }
 

@@ -73,6 +73,12 @@ public final class Linear<T: TensorScalar>: Module {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> { x.linear(weight: weight, bias: bias) }
 
+    /// activation(layer(x)); ReLU fused into the product (`linearReLU`), the same values.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func callAsFunction(_ x: Tensor<T>, activation: Activation) -> Tensor<T> {
+        activation == .relu ? x.linearReLU(weight: weight, bias: bias) : activation(x.linear(weight: weight, bias: bias))
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor<T>)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
@@ -117,7 +123,7 @@ public final class MLP<T: TensorScalar>: Module {
     public func callAsFunction(_ x: Tensor<T>) -> Tensor<T> {
         var h = x
         for (i, layer) in layers.enumerated() {
-            h = (i == layers.count - 1 ? outputActivation : activation)(layer(h))
+            h = layer(h, activation: i == layers.count - 1 ? outputActivation : activation)
         }
         return h
     }
@@ -150,4 +156,85 @@ func average<T: TensorScalar>(into p: Tensor<T>, _ q: Tensor<T>, tau: Double) {
             for i in 0..<dst.count { dst[i] = a * src[i] + b * dst[i] }
         }
     }
+}
+
+extension Activation {
+    /// g * f'(x) from the activation's output y = f(x), with the kernels the engine's backward
+    /// uses (ReLU: y > 0 exactly where x > 0; ELU with alpha 1: y + 1 below 0; tanh: 1 - y^2).
+    func backward<T>(_ g: Tensor<T>, output y: Tensor<T>) -> Tensor<T> {
+        switch self {
+        case .relu: return g.fused(.mulPositiveMask, y)
+        case .elu: return g.fused(.mulEluPrime, y)
+        case .tanh: return g.fused(.mulTanhPrime, y)
+        case .identity: return g
+        }
+    }
+}
+
+extension MLP {
+    /// The input followed by every layer's activated output (the last is the network's
+    /// output), computed without recording, for `inputGradient(rows:seed:activations:)`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func activations(_ x: Tensor<T>) -> [Tensor<T>] {
+        withNoGrad {
+            var hs = [x]
+            for (i, layer) in layers.enumerated() {
+                hs.append(layer(hs[i], activation: i == layers.count - 1 ? outputActivation : activation))
+            }
+            return hs
+        }
+    }
+
+    /// seed^T d net(x)/dx for the rows `rows` of x alone ([rows.count, inputs]; `seed` is
+    /// [rows.count, outputs]), from `activations(x)`: the same products and kernels as the
+    /// engine's backward over all rows, restricted to these, so rows whose gradient is zero
+    /// need not be differentiated at all.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func inputGradient(rows: [Int], seed: Tensor<T>, activations hs: [Tensor<T>]) -> Tensor<T> {
+        precondition(hs.count == layers.count + 1 && seed.shape == [rows.count, layers.last!.outputs],
+                     "inputGradient: \(hs.count) activations, seed \(seed.shape) for \(rows.count) rows")
+        let all = rows.count == hs[0].shape[0] && rows.enumerated().allSatisfy { $0.offset == $0.element }
+        return withNoGrad {
+            var g = seed
+            for i in layers.indices.reversed() {
+                let y = all ? hs[i + 1] : hs[i + 1].gather(rows, axis: 0)
+                g = (i == layers.count - 1 ? outputActivation : activation).backward(g, output: y)
+                g = g.matmul(layers[i].weight)
+            }
+            return g
+        }
+    }
+}
+
+/// min(f(x), g(x)) ([n, 1]) for two one-output networks, and its input gradient ([n, inputs])
+/// for the gradient `upstream` on every row: what the engine's backward of
+/// `f(x).minimum(g(x))` gives, each row differentiated through the network attaining its
+/// minimum only (through both, with `upstream / 2` each, on a tie; rows where f is NaN go to
+/// g, as `minimum` sends them), instead of through both networks with a zero gradient on the
+/// rows a network does not attain. Nothing is recorded.
+@_specialize(where T == Float) @_specialize(where T == Double)
+public func minimumWithInputGradient<T>(_ f: MLP<T>, _ g: MLP<T>, _ x: Tensor<T>, upstream: T) -> (value: Tensor<T>, gradient: Tensor<T>) {
+    let n = x.shape[0], width = x.shape[1]
+    let hf = f.activations(x), hg = g.activations(x)
+    precondition(hf.last!.shape == [n, 1] && hg.last!.shape == [n, 1], "minimumWithInputGradient needs one-output networks")
+    // The rows and seeds of each network: `minimum`'s winShare(g, f) for f, 1 - share for g.
+    var rows: ([Int], [Int]) = ([], []), seeds: ([T], [T]) = ([], [])
+    hf.last!.withUnsafeBufferPointer { qf in
+        hg.last!.withUnsafeBufferPointer { qg in
+            for i in 0..<n {
+                let share: T = qg[i] > qf[i] ? 1 : (qg[i] == qf[i] ? 0.5 : 0)
+                if share > 0 { rows.0.append(i); seeds.0.append(upstream * share) }
+                if share < 1 { rows.1.append(i); seeds.1.append(upstream * (1 - share)) }
+            }
+        }
+    }
+    var out = [T](repeating: 0, count: n * width)
+    for (net, hs, r, seed) in [(f, hf, rows.0, seeds.0), (g, hg, rows.1, seeds.1)] where !r.isEmpty {
+        net.inputGradient(rows: r, seed: Tensor(seed, shape: [r.count, 1]), activations: hs).withUnsafeBufferPointer { d in
+            for (k, i) in r.enumerated() {
+                for c in 0..<width { out[i * width + c] += d[k * width + c] }
+            }
+        }
+    }
+    return (withNoGrad { hf.last!.minimum(hg.last!) }, Tensor(out, shape: [n, width]))
 }
