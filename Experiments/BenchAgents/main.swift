@@ -27,6 +27,9 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "Untimed repetitions before timing.")
     var warmup: Int = 2
 
+    @Option(help: "Rounds, each timing every Swift case and then the PyTorch side; each column is the median of its rounds' medians, so a busy spell of the machine cannot fall on one side only.")
+    var rounds: Int = 3
+
     @Option(help: "Python with torch 2.15 for the PyTorch column; empty or missing: the column is nan.")
     var torchPython: String = ".venv-torch/bin/python"
 
@@ -44,6 +47,7 @@ struct BenchAgents: ParsableCommand {
         try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
+        try requireRange(rounds, 1...100, flag: "rounds")
         let unknown = selectedAgents.filter { !Self.agentNames.contains($0) }
         if selectedAgents.isEmpty || !unknown.isEmpty {
             throw ValidationError("--agents must list some of \(Self.agentNames.joined(separator: ", ")), got '\(agents)'")
@@ -150,44 +154,60 @@ struct BenchAgents: ParsableCommand {
                 cases.append((SACNF(observationDimension: obs, actionDimension: act, actionLimit: 1, config: nf, using: &rng), 0, 1, .sample))
             }
         }
-        var torch: [String: (Double, Double)] = [:]
-        if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
-        if selected.contains("sac") || selected.contains("sql") || selected.contains("sac-nf") {
-            torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
+        // Per case: the matrix products of one update (the FLOP count and the replayed floor),
+        // a batch, a state, and the medians of every round.
+        struct Measured { var update: [Double] = [], action: [Double] = [], gemm: [Double] = [] }
+        var setups: [(batch: ReplayBatch, state: Tensor<Float>, counter: MatmulFLOPCounter)] = []
+        for (agent, _, _, _) in cases {
+            let batch = benchBatch(size: batchSize, obs: agent.observationDimension, act: agent.actionDimension, using: &rng)
+            let state = Tensor<Float>.randomNormal([1, agent.observationDimension], using: &rng)
+            let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
+            setups.append((batch, state, counter))
+        }
+        var measured = [Measured](repeating: Measured(), count: cases.count)
+        var torchRounds: [String: [(Double, Double)]] = [:]
+        for _ in 0..<rounds {
+            for (c, (agent, _, _, selection)) in cases.enumerated() {
+                let (batch, state, counter) = setups[c]
+                for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
+                var up: [Double] = [], ac: [Double] = []
+                for _ in 0..<repetitions {
+                    up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
+                    ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
+                }
+                // The update's matrix products alone, replayed on preallocated operands: its BLAS
+                // floor. Timed after the update's loop, not between its repetitions, whose caches it
+                // would cool.
+                let products = GemmReplay(counter.calls)
+                for _ in 0..<warmup { products.run() }
+                let gm = (0..<repetitions).map { _ in seconds(products.run) }
+                measured[c].update.append(median(up)); measured[c].action.append(median(ac)); measured[c].gemm.append(median(gm))
+                // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
+                peak = max(peak, peakGFLOPS(probe))
+            }
+            var torch: [String: (Double, Double)] = [:]
+            if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
+            if selected.contains("sac") || selected.contains("sql") || selected.contains("sac-nf") {
+                torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
+            }
+            for (key, value) in torch { torchRounds[key, default: []].append(value) }
         }
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms"]
-        for (agent, steps, particles, selection) in cases {
+        for (c, (agent, steps, particles, _)) in cases.enumerated() {
             let (obs, act) = (agent.observationDimension, agent.actionDimension)
-            let batch = benchBatch(size: batchSize, obs: obs, act: act, using: &rng)
-            let state = Tensor<Float>.randomNormal([1, obs], using: &rng)
-            let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
-            let flops = counter.flops
-            for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
-            var up: [Double] = [], ac: [Double] = []
-            for _ in 0..<repetitions {
-                up.append(seconds { _ = agent.update(batch: batch, using: &rng) })
-                ac.append(seconds { _ = agent.act(observations: state, selection: selection, using: &rng) })
-            }
-            let u = median(up), a = median(ac)
-            // The update's matrix products alone, replayed on preallocated operands: its BLAS floor.
-            // Timed after the update's loop, not between its repetitions, whose caches it would cool.
-            let products = GemmReplay(counter.calls)
-            for _ in 0..<warmup { products.run() }
-            let gm = (0..<repetitions).map { _ in seconds(products.run) }
-            // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
-            peak = max(peak, peakGFLOPS(probe))
-            let gflops = Double(flops) / u / 1e9
-            let t = torch["\(agent.name)@\(obs)x\(act)"]
+            let u = median(measured[c].update), a = median(measured[c].action)
+            let gflops = Double(setups[c].counter.flops) / u / 1e9
+            let t = torchRounds["\(agent.name)@\(obs)x\(act)"].map { (median($0.map(\.0)), median($0.map(\.1))) }
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
-                        fmt(gflops), fmt(gflops / peak), fmt(median(gm) * 1e3)].joined(separator: ",")
+                        fmt(gflops), fmt(gflops / peak), fmt(median(measured[c].gemm) * 1e3)].joined(separator: ",")
             print(line)
             lines.append(line)
         }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        print("bench-agents: wrote \(output) (threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(repetitions))")
+        print("bench-agents: wrote \(output) (threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(rounds) rounds' medians of \(repetitions))")
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
