@@ -27,6 +27,9 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "Untimed repetitions before timing.")
     var warmup: Int = 2
 
+    @Flag(help: "Print each case's matrix products (count and FLOP share per shape) before timing.")
+    var listGemm = false
+
     @Option(help: "Rounds, each timing every Swift case and then the PyTorch side; each column is the median of its rounds' medians, so a busy spell of the machine cannot fall on one side only.")
     var rounds: Int = 3
 
@@ -163,6 +166,7 @@ struct BenchAgents: ParsableCommand {
             let state = Tensor<Float>.randomNormal([1, agent.observationDimension], using: &rng)
             let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
             setups.append((batch, state, counter))
+            if listGemm { printGemmShapes(agent: agent, counter.calls) }
         }
         var measured = [Measured](repeating: Measured(), count: cases.count)
         var torchRounds: [String: [(Double, Double)]] = [:]
@@ -211,6 +215,21 @@ struct BenchAgents: ParsableCommand {
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+
+    /// The update's BLAS calls grouped by shape, largest FLOP share first (then by name).
+    func printGemmShapes(agent: Agent, _ calls: [GemmCall]) {
+        let total = Double(calls.reduce(0) { $0 + $1.flops })
+        var groups: [String: (count: Int, flops: Int)] = [:]
+        for c in calls {
+            let key = "\(c.isDouble ? "d" : "s")gemm \(c.transposeA ? "T" : "N")\(c.transposeB ? "T" : "N") m \(c.m) n \(c.n) k \(c.k)"
+            groups[key, default: (0, 0)].count += 1
+            groups[key, default: (0, 0)].flops += c.flops
+        }
+        print("\(agent.name) \(agent.observationDimension)x\(agent.actionDimension): \(calls.count) BLAS calls, \(fmt(total / 1e6)) MFLOP")
+        for (key, g) in groups.sorted(by: { ($0.value.flops, $1.key) > ($1.value.flops, $0.key) }) {
+            print(String(format: "  %5d x %@  %5.1f %%", g.count, key, 100 * Double(g.flops) / total))
+        }
+    }
 }
 
 BenchAgents.suiteMain()
