@@ -311,6 +311,32 @@ def fixtures():
     write_fixture("torch_s2ac.json", out)
 
 
+def bench_config():
+    """The authors-code sizes bench-agents times: m 10, L 20 / 3, critic 2x256, actor 3x256."""
+    cfg = base_config("authors-code")
+    cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
+    return cfg
+
+
+def bench_batch(b=100):
+    """A random batch of b transitions at the current OBS x ACT."""
+    return torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS), torch.zeros(b)
+
+
+def timed(update, act, repeats, clock, warmup=2):
+    """Median ms of update() and of act(), called alternately, after warmup rounds."""
+    ups, acts = [], []
+    for k in range(repeats + warmup):
+        t0 = clock()
+        update()
+        t1 = clock()
+        act()
+        t2 = clock()
+        if k >= warmup:
+            ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+    return np.median(ups), np.median(acts)
+
+
 def bench(threads, repeats):
     """Hopper (obs 11, act 3) and multigoal (obs 2, act 2) dimensions, batch 100, m 10,
     authors-code preset sizes (critic 2x256, actor 3x256); prints
@@ -321,26 +347,16 @@ def bench(threads, repeats):
     clock = time.process_time if threads == 1 else time.perf_counter  # bench-agents' rule
     for OBS, ACT in ((11, 3), (2, 2)):
         for with_actor in (False, True):
-            cfg = base_config("authors-code")
-            cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
-            rng = Xoshiro256(5)
-            agent = Agent(cfg, with_actor, rng, torch.float32)
+            cfg = bench_config()
+            agent = Agent(cfg, with_actor, Xoshiro256(5), torch.float32)
             b, m = 100, 10
-            s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
-            d = torch.zeros(b)
+            s, a, r, s2, d = bench_batch(b)
             xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
-            ups, acts = [], []
-            for k in range(repeats + 2):
-                t0 = clock()
-                agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
-                t1 = clock()
-                agent.act(s[:1], xi(m))
-                t2 = clock()
-                if k >= 2:
-                    ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
+            u, t = timed(lambda: agent.update(s, a, r, s2, d, xi(b * m), xi(b * m)),
+                         lambda: agent.act(s[:1], xi(m)), repeats, clock)
             steps = cfg["stepsPhiTheta"] if with_actor else cfg["stepsPhi"]
             name = "s2ac-phi-theta" if with_actor else "s2ac-phi"
-            print(f"{name}@{OBS}x{ACT},{steps},{np.median(ups):.4f},{np.median(acts):.4f}")
+            print(f"{name}@{OBS}x{ACT},{steps},{u:.4f},{t:.4f}")
     for dims in ((11, 3), (2, 2)):
         bench_amortized(dims, repeats, clock)
 
@@ -350,26 +366,23 @@ def bench_amortized(dims, repeats, clock):
     amortized action of one state (one forward pass of f_psi); key s2ac-phi-theta-psi@OBSxACT."""
     global OBS, ACT
     OBS, ACT = dims
-    cfg = base_config("authors-code")
-    cfg.update(particles=10, stepsPhi=20, stepsPhiTheta=3, criticHidden=[256, 256], actorHidden=[256, 256, 256])
+    cfg = bench_config()
     amo = {"preset": "authors-code", "hidden": [256, 256, 256], "learningRate": 1e-3, "noise": "uniform"}
     agent = Agent(cfg, True, Xoshiro256(6), torch.float32, amortized=amo)
     b, m = 100, 10
-    s, a, r, s2 = torch.randn(b, OBS), torch.rand(b, ACT) * 2 - 1, torch.randn(b), torch.randn(b, OBS)
-    d = torch.zeros(b)
+    s, a, r, s2, d = bench_batch(b)
     xi = lambda rows: torch.randn(rows, ACT).clamp(-3, 3)
-    ups, acts = [], []
-    for k in range(repeats + 2):
-        t0 = clock()
+
+    def update():
         agent.update(s, a, r, s2, d, xi(b * m), xi(b * m))
         agent.psi_update(s, torch.rand(b * m, ACT))
-        t1 = clock()
+
+    def act():
         with torch.no_grad():
             agent.amortized_actions(s[:1], torch.rand(1, ACT))
-        t2 = clock()
-        if k >= 2:
-            ups.append((t1 - t0) * 1e3); acts.append((t2 - t1) * 1e3)
-    print(f"s2ac-phi-theta-psi@{OBS}x{ACT},{cfg['stepsPhiTheta']},{np.median(ups):.4f},{np.median(acts):.4f}")
+
+    u, t = timed(update, act, repeats, clock)
+    print(f"s2ac-phi-theta-psi@{OBS}x{ACT},{cfg['stepsPhiTheta']},{u:.4f},{t:.4f}")
 
 
 if __name__ == "__main__":

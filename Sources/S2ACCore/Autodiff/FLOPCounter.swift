@@ -78,9 +78,6 @@ public final class GemmReplay {
         for p in doubles { p.deallocate() }
     }
 
-    /// FLOPs of one replay.
-    public var flops: Int { calls.reduce(0) { $0 + $1.flops } }
-
     /// Every recorded product once, in order (not counted by an enclosing `MatmulFLOPCounter`).
     public func run() {
         MatmulFLOPCounter.$current.withValue(nil) {
