@@ -62,11 +62,7 @@ struct BenchAgents: ParsableCommand {
     func seconds(_ f: () -> Void) -> Double { benchSeconds(cpu: threads == 1, f) }
 
     /// sgemm GFLOP/s on the peak probe (bench-engine's reference).
-    func peakGFLOPS(_ probe: SGEMMPeakProbe) -> Double {
-        // A long warm-up: the first products run before the core has reached its clock speed.
-        for _ in 0..<50 { probe.run() }
-        return probe.flops / median((0..<100).map { _ in seconds(probe.run) }) / 1e9
-    }
+    func peakGFLOPS(_ probe: SGEMMPeakProbe) -> Double { probe.peakGFLOPS(seconds: seconds) }
 
     /// "agent@obsxact" -> (update ms, action ms) from a PyTorch script's `bench` mode (lines
     /// `agent,svgd_steps,update_ms,action_ms` from torch_s2ac.py at Hopper dimensions, or
@@ -107,7 +103,7 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
-        setBLASThreads(threads)
+        setEngineThreads(threads)
         var rng = SeedTree(seed: 1).stream(.networkInit)
         var peakRNG = SeedTree(seed: 2).stream(.networkInit)
         let probe = SGEMMPeakProbe(using: &peakRNG)

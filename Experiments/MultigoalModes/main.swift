@@ -94,7 +94,7 @@ struct MultigoalModes: ParsableCommand {
             guard let spec = specs.first(where: { "\($0.agent),\($0.alpha),\($0.seed)" == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")
             }
-            setBLASThreads(1)
+            setEngineThreads(1)
             let start = Date()
             try MultigoalRun.execute(spec, to: runs + "/" + spec.fileName, force: true, progress: !quiet)
             print(String(format: "multigoal-modes: %@ alpha %g seed %d done in %.1f s", spec.agent, spec.alpha, spec.seed,

@@ -83,6 +83,9 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress line on standard error.")
     var quiet = false
 
+    @Option(help: "Threads for one update (matrix products and long elementwise loops). Results are bit-identical for any count.")
+    var threads: Int = 1
+
     func validate() throws {
         guard Self.envIDs.contains(env) else {
             throw ValidationError("--env must be one of \(Self.envIDs.joined(separator: ", ")), got '\(env)'")
@@ -99,6 +102,7 @@ struct Train: ParsableCommand {
         if let evalEvery { try requireRange(evalEvery, 0...100_000_000, flag: "eval-every") }
         if let evalEpisodes { try requireRange(evalEpisodes, 1...1000, flag: "eval-episodes") }
         try requireRange(checkpointEvery, 0...100_000_000, flag: "checkpoint-every")
+        try requireRange(threads, 1...256, flag: "threads")
         guard out.hasSuffix(".h5") else { throw ValidationError("--out must name a .h5 file, got '\(out)'") }
     }
 
@@ -125,6 +129,7 @@ struct Train: ParsableCommand {
             throw InputError("--resume: no checkpoint at \(checkpointPath)")
         }
 
+        setEngineThreads(threads)
         let trainer = try config.makeTrainer()
         trainer.showsProgress = !quiet
         if resume {
@@ -138,7 +143,11 @@ struct Train: ParsableCommand {
                 try t.writeCheckpoint(path: checkpointPath, configJSON: configJSON)
             }
         }
-        try trainer.writeResults(to: writer.root.createGroup("train"))
+        let group = try writer.root.createGroup("train")
+        try trainer.writeResults(to: group)
+        // Not part of the config: it does not change a bit of the results, and a run may resume
+        // with another count.
+        try group.setAttribute("engine_threads", .int(threads))
         try writer.commit()
         let last = trainer.evaluations.last.map { String(format: ", last eval return %.2f", $0.returns.reduce(0, +) / Double($0.returns.count)) } ?? ""
         print("train: \(agent) on \(env), \(trainer.step) steps, \(trainer.updates) updates\(last) -> \(out)")

@@ -22,8 +22,16 @@ func runProgram(_ executable: String, _ arguments: [String]) throws -> (code: In
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    // Standard error is drained on its own thread: read one after the other, a child that
+    // fills the stderr pipe while we wait for its stdout to end would block both for ever.
+    nonisolated(unsafe) var e = Data()
+    let drained = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        e = err.fileHandleForReading.readDataToEndOfFile()
+        drained.signal()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

@@ -483,7 +483,7 @@ extension Tensor {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func linearReLU(weight w: Tensor, bias: Tensor?) -> Tensor {
         let s = linearProduct(w, bias)
-        reluInPlace(s.pointer, shape[0] * w.shape[0])
+        splitLoop(shape[0] * w.shape[0]) { start, count in reluInPlace(s.pointer + start, count) }
         return Tensor.result([shape[0], w.shape[0]], s, "linearReLU", linearInputs(w, bias)) { g, y, needs in
             let gz = recording(g) ? g * y.constant(.positiveMask) : g.fused(.mulPositiveMask, y)
             return self.linearBackward(gz, w, bias, needs)

@@ -88,32 +88,68 @@ extension TensorScalar {
         MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                                 lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                                 isDouble: Self.self == Double.self))
-        blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
-                 blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        let parts = WorkerPool.shared.parts
+        guard parts > 1 && m * n * k >= parallelGemmThreshold else {
+            blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
+                     blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+            return
+        }
+        // One single-threaded product per part on its own block of C: rows when C is tall,
+        // columns when it is wide. Each element of C is still one dot product over all of k,
+        // accumulated as in the unsplit call.
+        let splitRows = m >= n
+        let length = splitRows ? m : n
+        let chunk = ((length + parts - 1) / parts + 15) & ~15
+        WorkerPool.shared.run(parts: parts) { p in
+            let first = Swift.min(p * chunk, length), count = Swift.min(chunk, length - first)
+            if count == 0 { return }
+            if splitRows {
+                // Row r of op(A) starts at a + r * lda (stored [m, k]) or a + r (stored [k, m]).
+                blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(count),
+                         blasint(n), blasint(k), alpha, a + (transposeA ? first : first * lda), blasint(lda),
+                         b, blasint(ldb), beta, c + first * ldc, blasint(ldc))
+            } else {
+                // Column j of op(B) starts at b + j (stored [k, n]) or b + j * ldb (stored [n, k]).
+                blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m),
+                         blasint(count), blasint(k), alpha, a, blasint(lda),
+                         b + (transposeB ? first * ldb : first), blasint(ldb), beta, c + first, blasint(ldc))
+            }
+        }
     }
     public static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                              _ n: Int, _ a: Self, _ b: Self) {
-        unaryLoop(op, x, y, n, a, b)
+        splitLoop(n) { start, count in unaryLoop(op, x + start, y + start, count, a, b) }
     }
     public static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
                               _ b: UnsafePointer<Self>, _ strideB: Int, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
-        binaryLoop(op, a, strideA, b, strideB, y, n)
+        splitLoop(n) { start, count in
+            binaryLoop(op, a + start * strideA, strideA, b + start * strideB, strideB, y + start, count)
+        }
     }
     public static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
                                   _ b: UnsafePointer<Self>, _ strideB: Int, _ rowStrideB: Int,
                                   _ y: UnsafeMutablePointer<Self>, _ n: Int, rows: Int) {
-        for r in 0..<rows {
-            binaryLoop(op, a + r * rowStrideA, strideA, b + r * rowStrideB, strideB, y + r * n, n)
+        splitRows(rows, n) { first, count in
+            for r in first..<(first + count) {
+                binaryLoop(op, a + r * rowStrideA, strideA, b + r * rowStrideB, strideB, y + r * n, n)
+            }
         }
     }
     public static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
                               _ y: UnsafeMutablePointer<Self>) {
-        reduceLoop(op, x, outer, length, inner, y)
+        if outer == 1 && inner > 1 {
+            // Columns are independent: split them, each part reading the whole length.
+            splitRows(inner, length) { first, count in
+                reduceColumns(op, x + first, length, inner, count, y + first)
+            }
+        } else {
+            splitRows(outer, length * inner) { first, count in
+                reduceLoop(op, x + first * length * inner, count, length, inner, y + first * inner)
+            }
+        }
     }
 }
 
-/// Sets the number of OpenBLAS threads (the suite defaults to 1: parallelism comes from runs).
-public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 
 // MARK: - Loops (generic, always inlined into the concrete conformances above)
 
@@ -215,6 +251,19 @@ func binaryLoop<T: TensorScalar>(_ op: BinaryKernel, _ a: UnsafePointer<T>, _ sa
     case .mulEluPrime: zipLoop(a, sa, b, sb, y, n) { g, e in e > 0 ? g : g * (e + 1) }
     case .mulPositiveMask: zipLoop(a, sa, b, sb, y, n) { g, x in x > 0 ? g : 0 }
     case .mulTanhPrime: zipLoop(a, sa, b, sb, y, n) { g, t in g * (1 - t * t) }
+    }
+}
+
+/// Reduces columns 0..<count of x viewed as [length, stride] into y[0..<count], rows in order
+/// (the same order as `reduceLoop` with outer = 1, so the sums are bit-identical).
+@inline(__always)
+func reduceColumns<T: TensorScalar>(_ op: ReduceKernel, _ x: UnsafePointer<T>, _ length: Int, _ stride: Int,
+                                    _ count: Int, _ y: UnsafeMutablePointer<T>) {
+    if count == 0 { return }
+    for i in 0..<count { y[i] = x[i] }
+    for l in 1..<Swift.max(length, 1) {
+        let row = x + l * stride
+        if op == .sum { for i in 0..<count { y[i] += row[i] } } else { for i in 0..<count { y[i] = Swift.max(y[i], row[i]) } }
     }
 }
 

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import S2ACCore
+
+/// The engine's threads change no bit: split matrix products and chunked elementwise loops
+/// give what one thread gives.
+@Suite struct EngineThreadsTests {
+    /// Every product shape class the split treats differently (rows or columns of C, each
+    /// operand transposed or not, lengths that do not divide evenly, beta = 1), and the long
+    /// elementwise, broadcast and reduction loops, at 1 and at 3 threads. No other test in this
+    /// target changes the engine's thread count; `train` runs are separate processes.
+    @Test func splitWorkIsBitIdentical() {
+        var rng = Xoshiro256(seed: 11)
+        let x = Tensor<Float>.randomNormal([1000, 256], using: &rng)
+        let w = Tensor<Float>.randomNormal([256, 256], using: &rng)
+        let wide = Tensor<Float>.randomNormal([37, 64], using: &rng)
+        let wideB = Tensor<Float>.randomNormal([64, 3001], using: &rng)
+        let tall = Tensor<Float>.randomNormal([1000, 300], using: &rng)
+        let row = Tensor<Float>.randomNormal([1, 256], using: &rng)
+
+        func compute() -> [[Float]] {
+            let products = [
+                x.matmul(w),                                   // rows of C
+                x.matmul(w, transposeB: true),
+                x.matmul(tall, transposeA: true),              // [256, 300], k = 1000 (weight gradients)
+                wide.matmul(wideB),                            // columns of C
+                wideB.matmul(wide, transposeA: true, transposeB: true),
+            ]
+            var accumulated = [Float](repeating: 0.5, count: 1000 * 256)
+            x.withUnsafeBufferPointer { a in
+                w.withUnsafeBufferPointer { b in
+                    accumulated.withUnsafeMutableBufferPointer { c in
+                        Float.gemm(transposeA: false, transposeB: false, m: 1000, n: 256, k: 256, alpha: 0.5,
+                                   a: a.baseAddress!, lda: 256, b: b.baseAddress!, ldb: 256, beta: 1,
+                                   c: c.baseAddress!, ldc: 256)
+                    }
+                }
+            }
+            let loops = [x.elu(), x.exp(), x.tanh(), x * x, x + row, x.sum(axis: 0), x.sum(axis: 1),
+                         x.sum(), x.elu().linearReLU(weight: w, bias: row.reshaped([256]))]
+            return products.map(\.scalars) + [accumulated] + loops.map(\.scalars)
+        }
+        setEngineThreads(1)
+        let one = compute()
+        setEngineThreads(3)
+        let three = compute()
+        setEngineThreads(1)
+        #expect(one.count == three.count)
+        for (i, (a, b)) in zip(one, three).enumerated() {
+            let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(a.count == b.count && differing == 0, "result \(i): \(differing) of \(a.count) values differ with 3 threads")
+        }
+    }
+
+    /// Training on two threads writes the same parameters as on one, for agents whose updates
+    /// split (critics of 2 x 256 on batches of 100 and 1000 rows).
+    @Test(arguments: ["sac", "s2ac-phi-theta"])
+    func trainingIsBitIdenticalAcrossThreads(agent: String) throws {
+        let folder = makeTemporaryFolder("threads-\(agent)")
+        var hashes: [String?] = []
+        for threads in ["1", "2"] {
+            let out = folder + "/t\(threads).h5"
+            let r = try runSuiteTool("train", ["--agent", agent, "--env", "Multigoal", "--steps", "130",
+                                               "--eval-every", "0", "--threads", threads, "--out", out, "--quiet"])
+            #expect(r.code == 0, "\(r.err)")
+            let file = try HDF5File.open(at: out)
+            defer { file.close() }
+            let g = try file.root.group("train")
+            hashes.append(try g.attribute("params_sha256")?.stringValue)
+            #expect(try g.attribute("engine_threads") == .int(Int(threads)!))
+        }
+        #expect(hashes[0] != nil && hashes[0] == hashes[1])
+    }
+}
