@@ -8,7 +8,7 @@ SEEDS ?= 5
 # Code is generated for the CPU that builds it (AVX2/AVX-512 where present): the elementwise
 # loops run 2-4 times as many lanes as the baseline x86-64 target. Swift never fuses a
 # multiply and an add on its own and never reorders a floating-point sum, so results are
-# bit-identical to a baseline build (README, "Speed"); SWIFTFLAGS= builds for the baseline.
+# bit-identical to a baseline build (README, "Reproducibility"); SWIFTFLAGS= builds for the baseline.
 SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
 .PHONY: help deps build test bench report clean

@@ -18,8 +18,10 @@ struct BenchAgents: ParsableCommand {
         commandName: "bench-agents",
         abstract: "Time every agent's update and action selection; write Results/bench/agents.csv.")
 
-    @Option(help: "OpenBLAS threads (and torch.set_num_threads).")
-    var threads: Int = 1
+    @Option(help: "Comma-separated engine thread counts (setEngineThreads; torch.set_num_threads on the PyTorch side); every agent is timed at each, and the CSV has a row per agent, dimensions and count.")
+    var threads: String = "1"
+
+    var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     @Option(help: "Timed repetitions (the median is reported).")
     var repetitions: Int = 10
@@ -47,7 +49,11 @@ struct BenchAgents: ParsableCommand {
     var selectedAgents: [String] { agents.split(separator: ",").map(String.init) }
 
     func validate() throws {
-        try requireRange(threads, 1...256, flag: "threads")
+        let counts = threads.split(separator: ",", omittingEmptySubsequences: false)
+        guard !counts.isEmpty, counts.count == threadCounts.count else {
+            throw ValidationError("--threads must be comma-separated integers, got '\(threads)'")
+        }
+        for t in threadCounts { try requireRange(t, 1...256, flag: "threads") }
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
         try requireRange(rounds, 1...100, flag: "rounds")
@@ -59,15 +65,17 @@ struct BenchAgents: ParsableCommand {
 
     /// CPU time with one thread (immune to the other jobs on the machine), wall time otherwise;
     /// the PyTorch side uses the same rule.
-    func seconds(_ f: () -> Void) -> Double { benchSeconds(cpu: threads == 1, f) }
+    func seconds(_ threads: Int, _ f: () -> Void) -> Double { benchSeconds(cpu: threads == 1, f) }
 
     /// sgemm GFLOP/s on the peak probe (bench-engine's reference).
-    func peakGFLOPS(_ probe: SGEMMPeakProbe) -> Double { probe.peakGFLOPS(seconds: seconds) }
+    func peakGFLOPS(_ probe: SGEMMPeakProbe, threads: Int) -> Double {
+        probe.peakGFLOPS { seconds(threads, $0) }
+    }
 
     /// "agent@obsxact" -> (update ms, action ms) from a PyTorch script's `bench` mode (lines
     /// `agent,svgd_steps,update_ms,action_ms` from torch_s2ac.py at Hopper dimensions, or
     /// `agent,env_dims,update_ms,action_ms` from torch_agents.py); empty when it cannot run.
-    func torchTimes(script: String) -> [String: (Double, Double)] {
+    func torchTimes(script: String, threads: Int) -> [String: (Double, Double)] {
         guard !torchPython.isEmpty, FileManager.default.isExecutableFile(atPath: torchPython) else {
             print("bench-agents: no PyTorch at '\(torchPython)': torch columns are nan")
             return [:]
@@ -103,11 +111,22 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms"]
+        for t in threadCounts { lines += try measure(threads: t) }
+        let url = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        print("bench-agents: wrote \(output)")
+    }
+
+    /// The CSV rows of every selected agent at one thread count.
+    func measure(threads: Int) throws -> [String] {
         setEngineThreads(threads)
+        let seconds = { (f: () -> Void) in self.seconds(threads, f) }
         var rng = SeedTree(seed: 1).stream(.networkInit)
         var peakRNG = SeedTree(seed: 2).stream(.networkInit)
         let probe = SGEMMPeakProbe(using: &peakRNG)
-        var peak = peakGFLOPS(probe)
+        var peak = peakGFLOPS(probe, threads: threads)
         let batchSize = 100
         var config = S2ACConfig.authorsCode
         config.actorHidden = [256, 256, 256]
@@ -183,16 +202,16 @@ struct BenchAgents: ParsableCommand {
                 let gm = (0..<repetitions).map { _ in seconds(products.run) }
                 measured[c].update.append(median(up)); measured[c].action.append(median(ac)); measured[c].gemm.append(median(gm))
                 // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
-                peak = max(peak, peakGFLOPS(probe))
+                peak = max(peak, peakGFLOPS(probe, threads: threads))
             }
             var torch: [String: (Double, Double)] = [:]
-            if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py")) { $1 } }
+            if selected.contains(where: { $0.hasPrefix("s2ac") }) { torch.merge(torchTimes(script: "scripts/reference/torch_s2ac.py", threads: threads)) { $1 } }
             if selected.contains("sac") || selected.contains("sql") || selected.contains("sac-nf") {
-                torch.merge(torchTimes(script: "scripts/reference/torch_agents.py")) { $1 }
+                torch.merge(torchTimes(script: "scripts/reference/torch_agents.py", threads: threads)) { $1 }
             }
             for (key, value) in torch { torchRounds[key, default: []].append(value) }
         }
-        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms"]
+        var lines: [String] = []
         for (c, (agent, steps, particles, _)) in cases.enumerated() {
             let (obs, act) = (agent.observationDimension, agent.actionDimension)
             let u = median(measured[c].update), a = median(measured[c].action)
@@ -204,10 +223,8 @@ struct BenchAgents: ParsableCommand {
             print(line)
             lines.append(line)
         }
-        let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        print("bench-agents: wrote \(output) (threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(rounds) rounds' medians of \(repetitions))")
+        print("bench-agents: threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(rounds) rounds' medians of \(repetitions)")
+        return lines
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.6g", x) }

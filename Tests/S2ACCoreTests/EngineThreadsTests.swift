@@ -17,10 +17,12 @@ import S2ACCore
         let wideB = Tensor<Float>.randomNormal([64, 3001], using: &rng)
         let tall = Tensor<Float>.randomNormal([1000, 300], using: &rng)
         let row = Tensor<Float>.randomNormal([1, 256], using: &rng)
+        let batch = Tensor<Float>.randomNormal([330, 256], using: &rng)
 
         func compute() -> [[Float]] {
             let products = [
                 x.matmul(w),                                   // rows of C
+                batch.matmul(w, transposeB: true),             // 330 rows: uneven parts
                 x.matmul(w, transposeB: true),
                 x.matmul(tall, transposeA: true),              // [256, 300], k = 1000 (weight gradients)
                 wide.matmul(wideB),                            // columns of C
@@ -53,8 +55,8 @@ import S2ACCore
     }
 
     /// Training on two threads writes the same parameters as on one, for agents whose updates
-    /// split (critics of 2 x 256 on batches of 100 and 1000 rows).
-    @Test(arguments: ["sac", "s2ac-phi-theta"])
+    /// split (critics of 2 x 256 on 1000 rows: 100 states x 10 particles).
+    @Test(arguments: ["sql", "s2ac-phi-theta"])
     func trainingIsBitIdenticalAcrossThreads(agent: String) throws {
         let folder = makeTemporaryFolder("threads-\(agent)")
         var hashes: [String?] = []
@@ -70,5 +72,23 @@ import S2ACCore
             #expect(try g.attribute("engine_threads") == .int(Int(threads)!))
         }
         #expect(hashes[0] != nil && hashes[0] == hashes[1])
+    }
+}
+
+/// `bench-agents` times each agent at every requested thread count, and refuses bad counts.
+@Suite struct BenchAgentsCommandTests {
+    @Test func rowsPerThreadCount() throws {
+        let folder = makeTemporaryFolder("bench-agents")
+        let r = try runSuiteTool("bench-agents", ["--agents", "sac", "--threads", "1,2", "--rounds", "1", "--repetitions", "1",
+                                                  "--warmup", "0", "--torch-python", "", "--output", folder + "/a.csv"])
+        #expect(r.code == 0, "\(r.err)")
+        let rows = try String(contentsOfFile: folder + "/a.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        #expect(rows.count == 5)
+        #expect(rows.dropFirst().map { "\($0[0]) \($0[1]) \($0[5])" } == ["sac 11x3 1", "sac 2x2 1", "sac 11x3 2", "sac 2x2 2"])
+        for bad in ["0", "1,x", "", "1,,2"] {
+            let b = try runSuiteTool("bench-agents", ["--agents", "sac", "--threads", bad, "--output", folder + "/b.csv"])
+            #expect(b.code == 2, "--threads '\(bad)': \(b.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/b.csv"))
     }
 }

@@ -97,9 +97,11 @@ extension TensorScalar {
         // One single-threaded product per part on its own block of C: rows when C is tall,
         // columns when it is wide. Each element of C is still one dot product over all of k,
         // accumulated as in the unsplit call.
+        // Block edges fall on OpenBLAS's register tiles (4 along rows of C, 16 along columns,
+        // in its column-major view), so no part ends in a tile that the whole call would fill.
         let splitRows = m >= n
-        let length = splitRows ? m : n
-        let chunk = ((length + parts - 1) / parts + 15) & ~15
+        let length = splitRows ? m : n, tile = splitRows ? 4 : 16
+        let chunk = ((length + parts - 1) / parts + tile - 1) / tile * tile
         WorkerPool.shared.run(parts: parts) { p in
             let first = Swift.min(p * chunk, length), count = Swift.min(chunk, length - first)
             if count == 0 { return }

@@ -117,9 +117,11 @@ public func setEngineThreads(_ n: Int) {
     WorkerPool.shared.resize(n)
 }
 
-/// Matrix products with m * n * k below this run as one call: about 40 microseconds of work
-/// at this machine's peak, against a hand-off of a few.
-let parallelGemmThreshold = 1 << 21
+/// Matrix products with m * n * k below this run as one call. Split at 2^21, SAC's critic
+/// layers (batch 100 x 256 x 256, about 0.1 ms each) made its 2-thread update slower than its
+/// 1-thread one on this machine (2.9-4.1 ms against 2.8); the S2AC products (1000 x 256 x 256)
+/// are four times this size.
+let parallelGemmThreshold = 1 << 24
 
 /// Below this many elements a loop runs on one thread: a hand-off costs a few microseconds.
 let parallelLoopThreshold = 32_768
