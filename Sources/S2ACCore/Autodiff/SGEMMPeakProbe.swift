@@ -38,27 +38,24 @@ public final class SGEMMPeakProbe {
     }
 
     /// One product, as the engine runs it.
-    public func run() { product() }
+    public func run() { multiply(split: true) }
 
     /// One product in a single OpenBLAS call, on as many threads as OpenBLAS is set to use.
-    func runUnsplit() {
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), 1,
-                                a.baseAddress!, blasint(k), b.baseAddress!, blasint(n), 0, c.baseAddress!, blasint(n))
-                }
-            }
-        }
-    }
+    func runUnsplit() { multiply(split: false) }
 
-    private func product() {
+    private func multiply(split: Bool) {
         let (m, n, k) = (self.m, self.n, self.k)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k,
-                               b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
+                    let (a, b, c) = (a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    if split {
+                        Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                                   b: b, ldb: n, beta: 0, c: c, ldc: n)
+                    } else {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), 1,
+                                    a, blasint(k), b, blasint(n), 0, c, blasint(n))
+                    }
                 }
             }
         }

@@ -88,23 +88,13 @@ extension TensorScalar {
         MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                                 lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                                 isDouble: Self.self == Double.self))
-        let parts = WorkerPool.shared.parts
-        guard parts > 1 && m * n * k >= parallelGemmThreshold else {
-            blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(m), blasint(n),
-                     blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
-            return
-        }
         // One single-threaded product per part on its own block of C: rows when C is tall,
         // columns when it is wide. Each element of C is still one dot product over all of k,
-        // accumulated as in the unsplit call.
-        // Block edges fall on OpenBLAS's register tiles (4 along rows of C, 16 along columns,
-        // in its column-major view), so no part ends in a tile that the whole call would fill.
+        // accumulated as in the unsplit call. Block edges fall on OpenBLAS's register tiles
+        // (4 along rows of C, 16 along columns, in its column-major view), so no part ends in a
+        // tile that the whole call would fill.
         let splitRows = m >= n
-        let length = splitRows ? m : n, tile = splitRows ? 4 : 16
-        let chunk = ((length + parts - 1) / parts + tile - 1) / tile * tile
-        WorkerPool.shared.run(parts: parts) { p in
-            let first = Swift.min(p * chunk, length), count = Swift.min(chunk, length - first)
-            if count == 0 { return }
+        forEachPart(splitRows ? m : n, tile: splitRows ? 4 : 16, parallel: m * n * k >= parallelGemmThreshold) { first, count in
             if splitRows {
                 // Row r of op(A) starts at a + r * lda (stored [m, k]) or a + r (stored [k, m]).
                 blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(count),

@@ -126,30 +126,30 @@ let parallelGemmThreshold = 1 << 24
 /// Below this many elements a loop runs on one thread: a hand-off costs a few microseconds.
 let parallelLoopThreshold = 32_768
 
-/// Calls `body(start, count)` on consecutive chunks covering 0..<n, in parallel when n is long
-/// and the engine has more than one thread. Chunk edges are multiples of 64 elements.
+/// Calls `body(start, count)` on consecutive ranges covering 0..<length, one per engine thread
+/// (at most one per `tile`), with inner edges on multiples of `tile`; all on this thread when
+/// the engine has one thread or `parallel` is false.
 @inline(__always)
-func splitLoop(_ n: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+func forEachPart(_ length: Int, tile: Int = 1, parallel: Bool = true, _ body: (_ start: Int, _ count: Int) -> Void) {
     let pool = WorkerPool.shared
-    let parts = pool.parts
-    if parts == 1 || n < parallelLoopThreshold { body(0, n); return }
-    let chunk = ((n + parts - 1) / parts + 63) & ~63
+    let parts = Swift.min(pool.parts, (length + tile - 1) / tile)
+    if !parallel || parts <= 1 { body(0, length); return }
+    let chunk = ((length + parts - 1) / parts + tile - 1) / tile * tile
     pool.run(parts: parts) { p in
-        let start = Swift.min(p * chunk, n)
-        body(start, Swift.min(chunk, n - start))
+        let start = Swift.min(p * chunk, length)
+        let count = Swift.min(chunk, length - start)
+        if count > 0 { body(start, count) }
     }
 }
 
-/// Calls `body(first, count)` on consecutive ranges of 0..<rows, in parallel when
-/// rows * rowLength is long; each range holds whole rows.
+/// `forEachPart` over the n elements of a loop, in parallel when n is long; edges on 64 elements.
+@inline(__always)
+func splitLoop(_ n: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+    forEachPart(n, tile: 64, parallel: n >= parallelLoopThreshold, body)
+}
+
+/// `forEachPart` over whole rows, in parallel when rows * rowLength is long.
 @inline(__always)
 func splitRows(_ rows: Int, _ rowLength: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
-    let pool = WorkerPool.shared
-    let parts = Swift.min(pool.parts, rows)
-    if parts <= 1 || rows * rowLength < parallelLoopThreshold { body(0, rows); return }
-    let chunk = (rows + parts - 1) / parts
-    pool.run(parts: parts) { p in
-        let first = Swift.min(p * chunk, rows)
-        body(first, Swift.min(chunk, rows - first))
-    }
+    forEachPart(rows, parallel: rows * rowLength >= parallelLoopThreshold, body)
 }
