@@ -111,7 +111,7 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
-        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms"]
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core"]
         for t in threadCounts { lines += try measure(threads: t) }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -219,11 +219,12 @@ struct BenchAgents: ParsableCommand {
             let t = torchRounds["\(agent.name)@\(obs)x\(act)"].map { (median($0.map(\.0)), median($0.map(\.1))) }
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
-                        fmt(gflops), fmt(gflops / peak), fmt(median(measured[c].gemm) * 1e3)].joined(separator: ",")
+                        fmt(gflops), fmt(gflops / peak), fmt(median(measured[c].gemm) * 1e3), fmt(peak),
+                        blasCoreName].joined(separator: ",")
             print(line)
             lines.append(line)
         }
-        print("bench-agents: threads \(threads), peak sgemm \(fmt(peak)) GFLOP/s, median of \(rounds) rounds' medians of \(repetitions)")
+        print("bench-agents: threads \(threads), OpenBLAS core \(blasCoreName), peak sgemm \(fmt(peak)) GFLOP/s, median of \(rounds) rounds' medians of \(repetitions)")
         return lines
     }
 

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import S2ACCore
 
-/// The engine's threads change no bit: split matrix products and chunked elementwise loops
-/// give what one thread gives.
+/// The engine's threads change no bit, by construction: products and long loops are cut into
+/// the same blocks (the same BLAS calls and loops) on any thread count, and the threads only
+/// share the blocks out. Checked both ways: the list of blocks, and the bits of the results.
 @Suite struct EngineThreadsTests {
     /// Every product shape class the split treats differently (rows or columns of C, each
     /// operand transposed or not, lengths that do not divide evenly, beta = 1), and the long
@@ -42,11 +43,18 @@ import S2ACCore
                          x.sum(), x.elu().linearReLU(weight: w, bias: row.reshaped([256]))]
             return products.map(\.scalars) + [accumulated] + loops.map(\.scalars)
         }
+        // The blocks every product and loop was cut into, as (length, start, count): the same
+        // list on 1 and 3 threads, or the engine would make different BLAS calls and loops.
+        var one: [[Float]] = [], three: [[Float]] = []
         setEngineThreads(1)
-        let one = compute()
+        let oneBlocks = EngineTrace.recording { one = compute() }
         setEngineThreads(3)
-        let three = compute()
+        let threeBlocks = EngineTrace.recording { three = compute() }
         setEngineThreads(1)
+        #expect(oneBlocks.contains { $0[2] < $0[0] }, "no product or loop was cut into blocks")
+        let moved = Set(oneBlocks.map { $0.description }).symmetricDifference(threeBlocks.map { $0.description })
+        #expect(oneBlocks == threeBlocks,
+                "blocks differ between 1 and 3 threads (length, start, count): \(moved.sorted().prefix(6))")
         #expect(one.count == three.count)
         for (i, (a, b)) in zip(one, three).enumerated() {
             let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count

@@ -160,8 +160,9 @@ let conformanceCases: [(fixture: String, id: String, contact: Bool)] = [
                                      qaccWarmstart: f.row("qacc_warmstart", i)))
             let r = env.step(f.row("action", i).map { Float($0) })
             if r.reward == f.scalar("reward", i) { exact += 1 } else { differing += 1 }
-            // Physics does not depend on the stale positions.
-            #expect(env.simulation.data.values(.qpos) == f.row("next_qpos", i))
+            // Physics does not depend on the stale positions (Gymnasium's MuJoCo build is another
+            // binary than ours: equal to the conformance tolerance, not compared bit for bit).
+            #expect(maxDeviation(env.simulation.data.values(.qpos), f.row("next_qpos", i)) <= MuJoCoEnvTests.tolerance)
         }
         #expect(differing > f.count("reward") / 2, "\(id): \(differing) rewards differ, \(exact) equal")
     }

@@ -30,6 +30,9 @@ private struct DemoConfig: Codable, Equatable {
         #expect(p.hdf5Version.hasPrefix("1.10."))
         #expect(p.mujocoVersion == "2.2.2")
         #expect(p.blasConfig.contains("OpenBLAS"))
+        // The kernel OpenBLAS runs is named in its configuration string, and the CPU is described.
+        #expect(!p.blasCore.isEmpty && p.blasCore != "unknown" && p.blasConfig.contains(p.blasCore))
+        #expect(p.cpu.contains("family") && p.cpu.contains("model"))
         #expect(!p.startTime.isEmpty && p.endTime >= p.startTime)
         #expect(!p.commandLine.isEmpty && !p.host.isEmpty)
         #expect(try f.root.attribute("kind") == .string("demo"))

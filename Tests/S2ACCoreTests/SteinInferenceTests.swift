@@ -2,9 +2,18 @@ import Foundation
 import Testing
 import S2ACCore
 
-/// The graph-free acting paths of S2AC(phi,theta) and S2AC(phi) against the tensor-graph ones:
-/// from the same generator state, the same actions (bit for bit) and the same generator state after.
+/// The graph-free acting paths of S2AC(phi,theta) and S2AC(phi) against the tensor-graph ones.
+/// The two compute the same particles by different routes (other matrix products, other
+/// loops), so what is guaranteed is agreement to rounding, not equal bits: from the same
+/// generator state, every particle within `actionTolerance`, every Q within `qTolerance`
+/// (relative to the largest |Q| of the set, at least 1), the same particle picked under every
+/// selection rule, and the same generator state after. `act` itself is the graph-free pick.
 @Suite struct SteinInferenceTests {
+    /// Actions are at most `actionLimit` (0.8, 0.7) in size; Float rounding over a few SVGD steps
+    /// moves them by about 1e-6.
+    let actionTolerance: Float = 1e-5
+    let qTolerance: Float = 1e-4
+
     func agent(_ preset: S2ACConfig, seed: UInt64) throws -> (S2ACPhiTheta, ReplayBatch) {
         var config = preset
         config.criticHidden = [32, 32]; config.actorHidden = [24, 24, 24]; config.particles = 6; config.stepsPhiTheta = 3
@@ -19,31 +28,48 @@ import S2ACCore
         return (a, batch)
     }
 
+    /// Compares the two acting paths of `agent` at `states` states from generator `seed`.
+    func compare(states s: Tensor<Float>, particles m: Int, dimension d: Int, seed: UInt64, label: String,
+                 paths: (inout Xoshiro256, Bool) -> (actions: [Float], q: [Float]),
+                 act: (ActionSelection, inout Xoshiro256) -> Tensor<Float>) {
+        let b = s.shape[0]
+        for selection in [ActionSelection.random, .softmax, .max] {
+            var fast = Xoshiro256(seed: seed), graph = fast, acting = fast
+            let f = paths(&fast, false), g = paths(&graph, true)
+            #expect(f.actions.count == b * m * d && g.actions.count == b * m * d && f.q.count == b * m && g.q.count == b * m)
+            let actionError = zip(f.actions, g.actions).map { abs($0 - $1) }.max() ?? .infinity
+            let qScale = max(1, f.q.map(abs).max() ?? 1)
+            let qError = (zip(f.q, g.q).map { abs($0 - $1) }.max() ?? .infinity) / qScale
+            #expect(actionError <= actionTolerance, "\(label) \(selection): particles differ by \(actionError)")
+            #expect(qError <= qTolerance, "\(label) \(selection): Q differs by \(qError) relative")
+            let pickFast = selectedParticles(q: f.q, states: b, particles: m, selection: selection, using: &fast)
+            let pickGraph = selectedParticles(q: g.q, states: b, particles: m, selection: selection, using: &graph)
+            #expect(pickFast == pickGraph, "\(label) \(selection): picks \(pickFast) vs \(pickGraph)")
+            #expect(fast.next() == graph.next(), "\(label) \(selection): different random draws")
+            // `act` is exactly the graph-free sampler and its pick (the same computation, so the same bits).
+            let a = act(selection, &acting)
+            let expected = pickFast.enumerated().flatMap { i, k in f.actions[((i * m + k) * d)..<((i * m + k + 1) * d)] }
+            #expect(a.shape == [b, d] && a.scalars == expected, "\(label) \(selection): act is not the graph-free pick")
+        }
+    }
+
     @Test(arguments: [("authors-code", S2ACConfig.authorsCode), ("paper", S2ACConfig.paper)])
     func sameActionsAsTheGraphPath(_ preset: (String, S2ACConfig)) throws {
         let (agent, batch) = try agent(preset.1, seed: 41)
         var rng = Xoshiro256(seed: 3)
-        var differing = 0
         for round in 0..<3 {
             // After updates too: the fast path reads the parameters as they are now.
             if round > 0 { _ = agent.update(batch: batch, using: &rng) }
             for states in [1, 4] {
                 let s = Tensor<Float>.randomNormal([states, 5], std: 1.5, using: &rng)
-                for selection in [ActionSelection.random, .softmax, .max] {
-                    for draw in 0..<4 {
-                        var fast = Xoshiro256(seed: UInt64(100 * round + 10 * states + draw))
-                        var graph = fast
-                        let a = agent.act(observations: s, selection: selection, using: &fast)
-                        let b = agent.actUsingGraph(observations: s, selection: selection, using: &graph)
-                        #expect(a.shape == [states, 3])
-                        #expect(a.scalars == b.scalars, "\(preset.0) \(selection) states \(states) round \(round)")
-                        #expect(fast.next() == graph.next())
-                        if a.scalars != b.scalars { differing += 1 }
-                    }
+                for draw in 0..<4 {
+                    compare(states: s, particles: 6, dimension: 3, seed: UInt64(100 * round + 10 * states + draw),
+                            label: "\(preset.0) states \(states) round \(round) draw \(draw)",
+                            paths: { agent.actingParticles(observations: s, usingGraph: $1, using: &$0) },
+                            act: { agent.act(observations: s, selection: $0, using: &$1) })
                 }
             }
         }
-        #expect(differing == 0)
     }
 
     @Test(arguments: [("authors-code", S2ACConfig.authorsCode), ("paper", S2ACConfig.paper)])
@@ -54,14 +80,9 @@ import S2ACCore
         let agent = try S2ACPhi(observationDimension: 4, actionDimension: 2, config: config, using: &rng)
         for states in [1, 3] {
             let s = Tensor<Float>.randomNormal([states, 4], using: &rng)
-            for (k, selection) in [ActionSelection.random, .softmax, .max].enumerated() {
-                var fast = Xoshiro256(seed: UInt64(10 * states + k))
-                var graph = fast
-                let a = agent.act(observations: s, selection: selection, using: &fast)
-                let b = agent.actUsingGraph(observations: s, selection: selection, using: &graph)
-                #expect(a.scalars == b.scalars, "\(preset.0) \(selection) states \(states)")
-                #expect(fast.next() == graph.next())
-            }
+            compare(states: s, particles: 5, dimension: 2, seed: UInt64(10 * states), label: "\(preset.0) states \(states)",
+                    paths: { agent.actingParticles(observations: s, usingGraph: $1, using: &$0) },
+                    act: { agent.act(observations: s, selection: $0, using: &$1) })
         }
     }
 }

@@ -75,9 +75,19 @@ public final class S2ACPhiTheta: Agent {
                              differentiable: differentiable, minQ: critics.minQ)
     }
 
-    /// Acting without a graph (`SteinActingSampler`): the same noise draws, particles, Q values
-    /// and pick as `actUsingGraph`, several times faster.
+    /// Acting without a graph (`SteinActingSampler`): the same noise draws and pick as
+    /// `actUsingGraph`, with particles and Q values equal to rounding (tested), several times faster.
     public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
+        let m = config.particles, b = observations.shape[0], d = actionDimension
+        let out = actingSample(observations: observations, needQ: selection != .random, using: &rng)
+        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
+                              selection: selection, using: &rng)
+    }
+
+    /// The graph-free acting sampler's particles ([states * m, d]) and, with `needQ`, min(Q1, Q2)
+    /// at them, in the sampler's own buffers (valid until the next call).
+    func actingSample(observations: Tensor<Float>, needQ: Bool, using rng: inout Xoshiro256)
+        -> (actions: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>?) {
         let m = config.particles, b = observations.shape[0], d = actionDimension
         precondition(observations.rank == 2 && observations.shape[1] == observationDimension,
                      "act: observations \(observations.shape) for \(observationDimension) dimensions")
@@ -97,11 +107,25 @@ public final class S2ACPhiTheta: Agent {
                 for c in 0..<d { a0[r * d + c] = mu[(r / m) * d + c] + sigma[(r / m) * d + c] * xi[r * d + c] }
             }
         }
-        let out = observations.withUnsafeBufferPointer {
-            w.sampler.run(observations: $0.baseAddress!, states: b, initial: a0, needQ: selection != .random)
+        return observations.withUnsafeBufferPointer {
+            w.sampler.run(observations: $0.baseAddress!, states: b, initial: a0, needQ: needQ)
         }
-        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
-                              selection: selection, using: &rng)
+    }
+
+    /// Every particle of the acting samplers (graph-free, or through the tensor graph) and
+    /// min(Q1, Q2) at them, drawing the noise `act` draws: for tests.
+    public func actingParticles(observations: Tensor<Float>, usingGraph: Bool,
+                                using rng: inout Xoshiro256) -> (actions: [Float], q: [Float]) {
+        if usingGraph {
+            let xi = truncatedNoise(rows: observations.shape[0] * config.particles, using: &rng)
+            let out = sample(observations: observations.detached(), xi: xi, differentiable: false)
+            let q = withNoGrad { critics.minQ(repeatRows(observations, config.particles), out.actions).scalars }
+            return (out.actions.scalars, q)
+        }
+        let n = observations.shape[0] * config.particles
+        let out = actingSample(observations: observations, needQ: true, using: &rng)
+        return (Array(UnsafeBufferPointer(start: out.actions, count: n * actionDimension)),
+                Array(UnsafeBufferPointer(start: out.q!, count: n)))
     }
 
     /// The acting path through the tensor graph (`sample`, then min(Q1,Q2) at the final

@@ -176,28 +176,44 @@ func selectParticle<T: TensorScalar>(actions all: UnsafePointer<T>, q: UnsafePoi
                                      using rng: inout Xoshiro256) -> Tensor<T> {
     let out = Storage<T>(uninitialized: b * d)
     for s in 0..<b {
-        let pick: Int
-        switch selection {
-        case .max:
-            var best = 0
-            for j in 1..<m where Double(q![s * m + j]) > Double(q![s * m + best]) { best = j }
-            pick = best
-        case .softmax:
-            var top = -Double.infinity
-            for j in 0..<m { top = Swift.max(top, Double(q![s * m + j])) }
-            var total = 0.0
-            for j in 0..<m { total += Foundation.exp(Double(q![s * m + j]) - top) }
-            var r = rng.nextUniform() * total
-            var chosen = m - 1
-            for j in 0..<m {
-                r -= Foundation.exp(Double(q![s * m + j]) - top)
-                if r < 0 { chosen = j; break }
-            }
-            pick = chosen
-        default:
-            pick = rng.nextIndex(m)
-        }
+        let pick = pickParticle(q: q.map { $0 + s * m }, particles: m, selection: selection, using: &rng)
         (out.pointer + s * d).update(from: all + (s * m + pick) * d, count: d)
     }
     return Tensor(shape: [b, d], storage: out, node: nil, requiresGrad: false)
+}
+
+/// The index of the particle `selectParticle` picks for each state, drawing the same random
+/// numbers: for tests that compare two ways of computing the particles by the choice they lead to.
+public func selectedParticles<T: TensorScalar>(q: [T], states b: Int, particles m: Int, selection: ActionSelection,
+                                               using rng: inout Xoshiro256) -> [Int] {
+    q.withUnsafeBufferPointer { qs in
+        (0..<b).map { s in
+            pickParticle(q: qs.isEmpty ? nil : qs.baseAddress! + s * m, particles: m, selection: selection, using: &rng)
+        }
+    }
+}
+
+/// One state's pick among its m particles, from their Q values `q` (nil for `random`).
+@inline(__always)
+func pickParticle<T: TensorScalar>(q: UnsafePointer<T>?, particles m: Int, selection: ActionSelection,
+                                   using rng: inout Xoshiro256) -> Int {
+    switch selection {
+    case .max:
+        var best = 0
+        for j in 1..<m where Double(q![j]) > Double(q![best]) { best = j }
+        return best
+    case .softmax:
+        var top = -Double.infinity
+        for j in 0..<m { top = Swift.max(top, Double(q![j])) }
+        var total = 0.0
+        for j in 0..<m { total += Foundation.exp(Double(q![j]) - top) }
+        var r = rng.nextUniform() * total
+        for j in 0..<m {
+            r -= Foundation.exp(Double(q![j]) - top)
+            if r < 0 { return j }
+        }
+        return m - 1
+    default:
+        return rng.nextIndex(m)
+    }
 }

@@ -88,13 +88,17 @@ extension TensorScalar {
         MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                                 lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                                 isDouble: Self.self == Double.self))
-        // One single-threaded product per part on its own block of C: rows when C is tall,
-        // columns when it is wide. Each element of C is still one dot product over all of k,
-        // accumulated as in the unsplit call. Block edges fall on OpenBLAS's register tiles
-        // (4 along rows of C, 16 along columns, in its column-major view), so no part ends in a
-        // tile that the whole call would fill.
+        // Large products are cut into `gemmBlocks` blocks of C, rows when C is tall, columns when
+        // it is wide, one single-threaded OpenBLAS call each: on one thread one after another,
+        // on several side by side. The blocks depend on m, n and k alone, so the engine makes
+        // the same BLAS calls on the same operands whatever the thread count. k is never cut:
+        // each element of C is one OpenBLAS dot product over all of k, with no partial sums to
+        // combine. Inner edges fall on OpenBLAS's register tiles (4 along rows of C, 16 along
+        // columns, in its column-major view) only so that no block ends in a part-filled tile.
         let splitRows = m >= n
-        forEachPart(splitRows ? m : n, tile: splitRows ? 4 : 16, parallel: m * n * k >= parallelGemmThreshold) { first, count in
+        let length = splitRows ? m : n, tile = splitRows ? 4 : 16
+        forEachBlock(length, blockSize: blockSize(length, blocks: gemmBlocks, tile: tile),
+                     blocked: m * n * k >= blockedGemmThreshold) { first, count in
             if splitRows {
                 // Row r of op(A) starts at a + r * lda (stored [m, k]) or a + r (stored [k, m]).
                 blasGemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB), blasint(count),

@@ -15,6 +15,15 @@ public struct Provenance: Codable, Equatable {
     public var hdf5Version: String
     public var mujocoVersion: String
     public var blasConfig: String
+    /// The kernel OpenBLAS chose at load time (`openblas_get_corename`): with the binary and the
+    /// seed, it decides the bits (README, "Reproducibility"). "unknown" in files written before
+    /// it was recorded.
+    public var blasCore: String
+    /// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE as the process saw them ("" when unset): they can
+    /// force the kernel and its blocking.
+    public var blasEnvironment: String
+    /// The CPU: vendor, family, model, stepping, name and its widest vector extensions.
+    public var cpu: String
     public var host: String
     /// UTC, ISO 8601.
     public var startTime: String
@@ -31,6 +40,7 @@ public struct Provenance: Codable, Equatable {
                           gitCommit: git.commit, gitDirty: git.dirty,
                           swiftVersion: swiftCompilerVersion, hdf5Version: HDF5File.libraryVersion,
                           mujocoVersion: mujocoLibraryVersion, blasConfig: blasConfiguration,
+                          blasCore: blasCoreName, blasEnvironment: blasEnvironmentSetting, cpu: cpuDescription,
                           host: ProcessInfo.processInfo.hostName, startTime: isoNow(), endTime: "",
                           commandLine: CommandLine.arguments.joined(separator: " "))
     }
@@ -48,6 +58,9 @@ public struct Provenance: Codable, Equatable {
         try run.setAttribute("hdf5_version", hdf5Version)
         try run.setAttribute("mujoco_version", mujocoVersion)
         try run.setAttribute("blas_config", blasConfig)
+        try run.setAttribute("blas_core", blasCore)
+        try run.setAttribute("blas_environment", blasEnvironment)
+        try run.setAttribute("cpu", cpu)
         try run.setAttribute("host", host)
         try run.setAttribute("start_time", startTime)
         try run.setAttribute("end_time", endTime)
@@ -68,12 +81,14 @@ public struct Provenance: Codable, Equatable {
             }
             return s
         }
+        func optional(_ name: String) throws -> String { try run.attribute(name)?.stringValue ?? "unknown" }
         return Provenance(kind: try string("kind"), configJSON: try string("config_json"),
                           seed: try run.attribute("seed")?.intValue,
                           gitCommit: try string("git_commit"), gitDirty: try run.attribute("git_dirty")?.intValue == 1,
                           swiftVersion: try string("swift_version"), hdf5Version: try string("hdf5_version"),
                           mujocoVersion: try string("mujoco_version"), blasConfig: try string("blas_config"),
-                          host: try string("host"), startTime: try string("start_time"), endTime: try string("end_time"),
+                          blasCore: try optional("blas_core"), blasEnvironment: try optional("blas_environment"),
+                          cpu: try optional("cpu"), host: try string("host"), startTime: try string("start_time"), endTime: try string("end_time"),
                           commandLine: try string("command_line"))
     }
 }
@@ -196,6 +211,39 @@ public let mujocoLibraryVersion: String = {
 public let blasConfiguration: String = {
     guard let c = openblas_get_config() else { return "unknown" }
     return String(cString: c).trimmingCharacters(in: .whitespaces)
+}()
+
+/// The kernel OpenBLAS picked for this CPU (or was told to use by OPENBLAS_CORETYPE), e.g.
+/// "Haswell", "SkylakeX", "Prescott".
+public let blasCoreName: String = {
+    guard let c = openblas_get_corename() else { return "unknown" }
+    return String(cString: c).trimmingCharacters(in: .whitespaces)
+}()
+
+/// The environment variables that choose OpenBLAS's kernel and blocking, as "NAME=value"
+/// joined by spaces; "" when neither is set.
+public let blasEnvironmentSetting: String = {
+    let env = ProcessInfo.processInfo.environment
+    return ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        .joined(separator: " ")
+}()
+
+/// This machine's CPU as /proc/cpuinfo describes its first processor: vendor, family, model,
+/// stepping, model name, and the widest of the vector extensions that decide which kernels
+/// run (avx512f, avx2, avx, sse4_2). "unknown" where /proc/cpuinfo cannot be read.
+public let cpuDescription: String = {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    var fields: [String: String] = [:]
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.isEmpty { break }  // the first processor only
+        let parts = line.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2 else { continue }
+        fields[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+    }
+    let flags = Set((fields["flags"] ?? "").split(separator: " ").map(String.init))
+    let vector = ["avx512f", "avx2", "avx", "sse4_2"].first { flags.contains($0) } ?? "none"
+    return "\(fields["vendor_id"] ?? "?") family \(fields["cpu family"] ?? "?") model \(fields["model"] ?? "?")"
+        + " stepping \(fields["stepping"] ?? "?"): \(fields["model name"] ?? "?") (\(vector))"
 }()
 
 /// The commit of the source tree this binary was built from, and whether it had changes;
