@@ -12,8 +12,9 @@ struct MultigoalModes: ParsableCommand {
             training curves, mu/sigma of q0 at the critical states during training, 20 test \
             episodes per test selection rule (trajectories, goal reached), M1/M2 of Q along them, \
             the entropy map and the Q landscapes at the critical states. Complete run files are \
-            kept: an interrupted campaign restarts where it stopped. Runs go to child processes \
-            with one BLAS thread each, so results do not depend on --jobs.
+            kept: an interrupted campaign restarts where it stopped; a complete run file of another \
+            configuration is replaced only with --force. Runs go to child processes with one engine \
+            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too.
             Presets: smoke (seconds; for tests), quick (reduced steps and seeds; the default of \
             make multigoal), paper (the full grid, 20 seeds; for a cluster).
             """)
@@ -91,7 +92,7 @@ struct MultigoalModes: ParsableCommand {
         let runs = folder + "/runs"
         let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds))
         if let runOne {
-            guard let spec = specs.first(where: { "\($0.agent),\($0.alpha),\($0.seed)" == runOne }) else {
+            guard let spec = specs.first(where: { $0.runID == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")
             }
             setEngineThreads(1)
@@ -101,48 +102,32 @@ struct MultigoalModes: ParsableCommand {
                          Date().timeIntervalSince(start)))
             return
         }
-        let pending = MultigoalRunSpec.longestFirst(
-            specs.filter { force || !MultigoalRun.isComplete(runs + "/" + $0.fileName, spec: $0) })
+        let campaign = try Campaign(specs: specs, runsFolder: runs)
+        let plan = try campaign.plan(force: force)
         print("multigoal-modes: preset \(p.name), \(specs.count) runs (\(p.agents.joined(separator: ",")) x alpha "
               + "\(p.alphas.map { "\($0)" }.joined(separator: ",")) x \(p.seeds) seeds, \(p.steps) steps), "
-              + "\(specs.count - pending.count) complete, \(pending.count) to run -> \(runs)")
-        try runChildren(pending, preset: p, folder: folder)
-    }
-
-    /// Runs each pending spec in a child process, at most `jobs` at a time.
-    func runChildren(_ pending: [MultigoalRunSpec], preset p: MultigoalPreset, folder: String) throws {
-        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+              + "\(plan.complete.count) complete, \(plan.pending.count) to run -> \(runs)")
+        for (spec, reason) in plan.unusable {
+            print("multigoal-modes: \(spec.fileName) is \(reason): it is redone and replaced")
+        }
+        for (spec, differences) in plan.otherConfiguration {
+            print("multigoal-modes: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
+        }
+        guard !plan.pending.isEmpty else { return }
+        // Each run in a child process with one engine thread (the default of --run-one), so
+        // results do not depend on --jobs; OpenBLAS's own threads are off there too.
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        var queue = pending[...]
-        var running: [(Process, MultigoalRunSpec)] = []
-        var failed: [String] = []
-        var done = 0
+        let launcher = LocalLauncher(name: "multigoal-modes", jobs: jobs,
+                                     executable: Bundle.main.executablePath ?? CommandLine.arguments[0],
+                                     environment: environment)
         let start = Date()
-        while !queue.isEmpty || !running.isEmpty {
-            while running.count < jobs, let spec = queue.popFirst() {
-                let child = Process()
-                child.executableURL = URL(fileURLWithPath: executable)
-                child.arguments = ["--preset", preset, "--agents", p.agents.joined(separator: ","),
-                                   "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
-                                   "--steps", "\(p.steps)", "--out", folder, "--run-one", "\(spec.agent),\(spec.alpha),\(spec.seed)"]
-                    + (quiet ? ["--quiet"] : [])
-                child.environment = environment
-                try child.run()
-                running.append((child, spec))
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-            running.removeAll { child, spec in
-                guard !child.isRunning else { return false }
-                done += 1
-                if child.terminationStatus != 0 {
-                    failed.append("\(spec.agent) alpha \(spec.alpha) seed \(spec.seed) (exit \(child.terminationStatus))")
-                }
-                print("multigoal-modes: \(done)/\(pending.count) finished")
-                return true
-            }
+        let failed = try launcher.run(plan.pending) { spec in
+            ["--preset", preset, "--agents", p.agents.joined(separator: ","),
+             "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
+             "--steps", "\(p.steps)", "--out", folder, "--run-one", spec.runID] + (quiet ? ["--quiet"] : [])
         }
-        print(String(format: "multigoal-modes: %d runs in %.1f s", pending.count, Date().timeIntervalSince(start)))
+        print(String(format: "multigoal-modes: %d runs in %.1f s", plan.pending.count, Date().timeIntervalSince(start)))
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("multigoal-modes: failed: \(failed.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)

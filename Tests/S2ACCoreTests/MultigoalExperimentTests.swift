@@ -120,6 +120,63 @@ import S2ACCore
         #expect(try content(a + "/runs/" + names[0]) == content(b + "/runs/" + names[0]))
     }
 
+    /// A campaign never replaces a complete run file of another configuration unless told to
+    /// (`--force`): it stops with one line naming the differences and leaves the file as it was.
+    /// A grid that would write one file twice (the same alpha spelt three ways) is refused.
+    @Test func campaignKeepsRunsOfAnotherConfiguration() throws {
+        let a = makeTemporaryFolder("multigoal")
+        let grid = ["--preset", "smoke", "--agents", "sac", "--alphas", "1", "--seeds", "1", "--quiet", "--out", a]
+        let r1 = try runSuiteTool("multigoal-modes", grid + ["--steps", "120"])
+        #expect(r1.code == 0, "\(r1.err)")
+        let file = a + "/runs/sac_alpha1.0_seed0.h5"
+        let before = try content(file)
+        let r2 = try runSuiteTool("multigoal-modes", grid + ["--steps", "100"])
+        #expect(r2.code == 2 && r2.err.contains("another configuration") && r2.err.contains("steps: 120 -> 100"), "\(r2.err)")
+        #expect(r2.err.split(separator: "\n").count == 1, "\(r2.err)")
+        #expect(try content(file) == before)
+        let r3 = try runSuiteTool("multigoal-modes", grid + ["--steps", "100", "--force"])
+        #expect(r3.code == 0, "\(r3.err)")
+        #expect(try content(file) != before)
+        let dup = try runSuiteTool("multigoal-modes", ["--preset", "smoke", "--agents", "sac", "--alphas", "1,1.0,1e0", "--out", a])
+        #expect(dup.code == 2 && dup.err.contains("give each value once"), "\(dup.err)")
+    }
+
+    /// SIGTERM to a campaign reaches its running child (which sits in a process group of its
+    /// own), and the campaign waits for it and exits with 128 + 15: no run is left orphaned.
+    @Test func aStoppedCampaignStopsItsChildren() throws {
+        let a = makeTemporaryFolder("multigoal")
+        let p = Process()
+        p.executableURL = builtProductsFolder.appendingPathComponent("multigoal-modes")
+        p.arguments = ["--preset", "smoke", "--agents", "s2ac-phi", "--alphas", "1", "--seeds", "1", "--steps", "1000000",
+                       "--quiet", "--out", a]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        /// Processes whose command line runs one run of this campaign.
+        func children() -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { Int32($0) }.filter { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                return args.contains("--run-one") && args.contains(a)
+            }
+        }
+        var waited = 0.0
+        while children().isEmpty && waited < 60 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        #expect(!children().isEmpty, "the campaign's child never started")
+        kill(p.processIdentifier, SIGTERM)
+        waited = 0
+        while p.isRunning && waited < 60 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        if p.isRunning {
+            Issue.record("the campaign did not stop within 60 s of SIGTERM")
+            for pid in children() + [p.processIdentifier] { kill(pid, SIGKILL) }
+            p.waitUntilExit()
+        }
+        #expect(p.terminationStatus == 128 + SIGTERM)
+        #expect(children().isEmpty, "children left running: \(children())")
+        #expect(!FileManager.default.fileExists(atPath: a + "/runs/s2ac-phi_alpha1.0_seed0.h5"))
+    }
+
     @Test func smokeCampaignThroughObstacleAndReport() throws {
         let folder = makeTemporaryFolder("multigoal")
         let r = try runSuiteTool("multigoal-modes", ["--preset", "smoke", "--agents", "sac,s2ac-phi-theta", "--alphas", "1",

@@ -98,10 +98,7 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
 
     /// The specs longest first (by agent; ties keep their order). Results do not depend on the order.
     public static func longestFirst(_ specs: [MultigoalRunSpec]) -> [MultigoalRunSpec] {
-        specs.enumerated().sorted { x, y in
-            let cx = measuredCost[x.element.agent] ?? .infinity, cy = measuredCost[y.element.agent] ?? .infinity
-            return cx != cy ? cx > cy : x.offset < y.offset
-        }.map(\.element)
+        Campaign<MultigoalRunSpec>.longestFirst(specs)
     }
 
     /// Every run of a grid, agents outermost, then alphas, then seeds.
@@ -119,6 +116,18 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
         var rng = SeedTree(seed: UInt64(seed)).stream(.networkInit)
         return try train.makeAgent(observationDimension: env.observationDimension, actionDimension: env.actionDimension,
                                    actionLimit: env.actionHigh.max() ?? 1, using: &rng)
+    }
+}
+
+extension MultigoalRunSpec: CampaignRunSpec {
+    /// `agent,alpha,seed`, as `multigoal-modes --run-one` takes it.
+    public var runID: String { "\(agent),\(alpha),\(seed)" }
+    public var resultKind: String { MultigoalKinds.run }
+    public func configJSON() throws -> String { try canonicalJSON(self) }
+    public var relativeCost: Double { Self.measuredCost[agent] ?? 1000 }
+    /// The trained agent and its test episodes are written last.
+    public func hasAllParts(_ file: HDF5File) -> Bool {
+        file.root.kind(of: "agent") == .group && file.root.kind(of: "test") == .group
     }
 }
 
@@ -354,11 +363,10 @@ public enum MultigoalRun {
     /// Whether `path` holds a finished run file of exactly `spec` (result files only take their
     /// name when complete; a foreign, corrupt or differently configured file is not).
     public static func isComplete(_ path: String, spec: MultigoalRunSpec) -> Bool {
-        guard FileManager.default.fileExists(atPath: path), let file = try? HDF5File.open(at: path) else { return false }
-        defer { file.close() }
-        guard let p = try? Provenance.read(from: file), p.kind == MultigoalKinds.run,
-              let expected = try? canonicalJSON(spec), p.configJSON == expected else { return false }
-        return file.root.kind(of: "agent") == .group && file.root.kind(of: "test") == .group
+        let url = URL(fileURLWithPath: path)
+        guard let campaign = try? Campaign(specs: [spec], runsFolder: url.deletingLastPathComponent().path),
+              url.lastPathComponent == spec.fileName else { return false }
+        return campaign.state(of: spec) == .complete
     }
 
     /// Reads a run file's spec and rebuilds its trained agent. Throws `InputError` for a file
