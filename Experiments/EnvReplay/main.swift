@@ -27,7 +27,7 @@ struct EnvReplay: ParsableCommand {
     @Option(help: "Input HDF5 file.")
     var input: String
 
-    @Option(help: "Output HDF5 file (overwritten).")
+    @Option(help: "Output HDF5 file (replaced, atomically, when it exists).")
     var output: String
 
     func run() throws {
@@ -56,7 +56,12 @@ struct EnvReplay: ParsableCommand {
             count: n, qpos: arrays["qpos"]!, qvel: arrays["qvel"]!, qaccWarmstart: arrays["qacc_warmstart"]!,
             time: arrays["time"]!, action: arrays["action"]!, xpos: arrays["xpos"], xipos: arrays["xipos"]))
         let model = environment.simulation.model
-        let out = try HDF5File.create(at: output)
+        // Written under a temporary name and renamed when complete, as every result of the
+        // suite: a full disk or a crash never costs the previous output.
+        struct ReplayConfig: Encodable { let env: String, contactForces: Bool, input: String, steps: Int }
+        let out = try ResultWriter(path: output, kind: "env-replay",
+                                   config: ReplayConfig(env: environment.id, contactForces: contactForces, input: input, steps: n),
+                                   seed: nil, force: true)
         let o = out.root
         try o.write("next_obs", result.nextObservation, shape: [n, environment.observationDimension])
         try o.write("reward", result.reward, shape: [n])
@@ -67,7 +72,7 @@ struct EnvReplay: ParsableCommand {
         try o.setAttribute("contact_forces", .int(contactForces ? 1 : 0))
         try o.setAttribute("mujoco_version", mujocoVersion)
         try o.setAttribute("stale_body_positions", arrays["xpos"] != nil && arrays["xipos"] != nil ? "given" : "computed with mj_kinematics")
-        try out.flush()
+        try out.commit()
         print("env-replay: \(n) steps of \(environment.id) -> \(output)")
     }
 }

@@ -128,6 +128,11 @@ struct Train: ParsableCommand {
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
             throw InputError("--resume: no checkpoint at \(checkpointPath)")
         }
+        // A fresh start would overwrite the checkpoint of an interrupted run at its first write.
+        if !resume && !force && checkpointEvery > 0 && FileManager.default.fileExists(atPath: checkpointPath) {
+            throw InputError("\(checkpointPath) holds a checkpoint: pass --resume to continue that run, "
+                             + "or --force to start again and replace it")
+        }
 
         setEngineThreads(threads)
         let trainer = try config.makeTrainer()

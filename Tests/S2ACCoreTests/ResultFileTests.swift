@@ -48,6 +48,32 @@ private struct DemoConfig: Codable, Equatable {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["keep.h5"])
     }
 
+    /// Two writers racing for one name (two runs started with the same --out): the one that
+    /// finishes second neither replaces the first's result nor loses its own; it is refused
+    /// with one line naming where its result was kept. With `force` the second replaces.
+    @Test func aResultFinishedMeanwhileIsNeverReplaced() throws {
+        let path = folder + "/race.h5"
+        let slow = try ResultWriter(path: path, kind: "demo", config: DemoConfig(), seed: 1, force: false)
+        try slow.root.write("value", [1.0])
+        try writeResult(path, value: 2)
+        do {
+            try slow.commit()
+            Issue.record("the second commit replaced \(path)")
+        } catch let e as InputError {
+            #expect(e.message.contains("written by another process") && e.message.contains("kept as"), "\(e.message)")
+        }
+        #expect(try HDF5File.open(at: path).root.read("value", as: Double.self).values == [2])
+        let kept = folder + "/race.\(getpid()).h5"
+        #expect(try HDF5File.open(at: kept).root.read("value", as: Double.self).values == [1])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["race.\(getpid()).h5", "race.h5"])
+
+        let forced = try ResultWriter(path: folder + "/race2.h5", kind: "demo", config: DemoConfig(), seed: 1, force: true)
+        try forced.root.write("value", [3.0])
+        try writeResult(folder + "/race2.h5", value: 4)
+        try forced.commit()
+        #expect(try HDF5File.open(at: folder + "/race2.h5").root.read("value", as: Double.self).values == [3])
+    }
+
     @Test func abandonedWriteLeavesNothing() throws {
         let path = folder + "/crash.h5"
         do {

@@ -32,6 +32,16 @@ import S2ACCore
         var other = again + ["--resume", "--force"]
         other[other.firstIndex(of: "1")!] = "2"
         #expect(try runSuiteTool("train", other).code == 2)
+
+        // An interrupted run (checkpoint, no run file) started again without --resume: refused,
+        // with the checkpoint left as it was; --force starts afresh.
+        try FileManager.default.removeItem(atPath: out)
+        let checkpoint = try Data(contentsOf: URL(fileURLWithPath: folder + "/sac.ckpt.h5"))
+        let fresh = try runSuiteTool("train", again)
+        #expect(fresh.code == 2 && fresh.err.contains("--resume") && fresh.err.split(separator: "\n").count == 1, "\(fresh.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/sac.ckpt.h5")) == checkpoint)
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try runSuiteTool("train", again + ["--force"]).code == 0)
     }
 
     /// `report` turns run files into train_runs.csv and train_curves.csv and skips checkpoints.

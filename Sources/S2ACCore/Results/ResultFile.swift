@@ -1,6 +1,7 @@
 import CBLAS
 import CMuJoCo
 import Foundation
+import Synchronization
 
 /// Where a result came from: stored as attributes of the group `/run` of every result file.
 public struct Provenance: Codable, Equatable {
@@ -101,14 +102,16 @@ public func canonicalJSON<C: Encodable>(_ config: C) throws -> String {
 }
 
 /// A result file being written. It lives under a temporary name in the destination folder
-/// and takes its final name only in `commit()`, by an atomic rename: a crash never leaves a
-/// truncated file under the final name, and an existing result is replaced only with `force`.
+/// and takes its final name only in `commit()`: a crash never leaves a truncated file under the
+/// final name, and an existing result is replaced only with `force`, also when another process
+/// wrote it while this one was running (the final name is taken by `link`, which never replaces).
 public final class ResultWriter {
     public let finalPath: String
     public let temporaryPath: String
     public let file: HDF5File
     public private(set) var provenance: Provenance
     private var committed = false
+    private let force: Bool
 
     public var root: HDF5Group { file.root }
 
@@ -124,7 +127,11 @@ public final class ResultWriter {
             throw InputError("cannot create the folder \(folder.path): \(error.localizedDescription)")
         }
         finalPath = url.path
-        temporaryPath = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        self.force = force
+        // The process id names the writer (a later tool can tell a stale file); the counter
+        // keeps two writers of one process apart.
+        let n = writerCount.add(1, ordering: .relaxed).oldValue
+        temporaryPath = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())" + (n == 0 ? "" : "-\(n)")).path
         file = try HDF5File.create(at: temporaryPath)
         provenance = Provenance.current(kind: kind, configJSON: try canonicalJSON(config), seed: seed)
     }
@@ -136,10 +143,7 @@ public final class ResultWriter {
         try provenance.write(to: file)
         try file.flush()
         file.close()
-        guard rename(temporaryPath, finalPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw InputError("cannot move \(temporaryPath) to \(finalPath): \(reason)")
-        }
+        try publish(temporaryPath, as: finalPath, replacing: force)
         committed = true
     }
 
@@ -149,6 +153,49 @@ public final class ResultWriter {
             unlink(temporaryPath)
         }
     }
+}
+
+/// Result writers started by this process so far.
+private let writerCount = Atomic<Int>(0)
+
+/// Gives the finished file `temporary` the name `final`. With `replacing`, an atomic rename.
+/// Without, a hard link, which fails when `final` exists, so a result another process finished
+/// in the meantime is never replaced: this file then stays, under a name the error gives.
+func publish(_ temporary: String, as final: String, replacing: Bool) throws {
+    if replacing || !linkSupported(temporary, final) {
+        if !replacing && FileManager.default.fileExists(atPath: final) { try keepAside(temporary, final) }
+        guard rename(temporary, final) == 0 else {
+            throw InputError("cannot move \(temporary) to \(final): \(String(cString: strerror(errno)))")
+        }
+        return
+    }
+    if link(temporary, final) == 0 {
+        unlink(temporary)
+        return
+    }
+    if errno == EEXIST { try keepAside(temporary, final) }
+    throw InputError("cannot give \(temporary) the name \(final): \(String(cString: strerror(errno)))")
+}
+
+/// Whether hard links work in the folder of `final` (some network and FUSE file systems refuse
+/// them); then `publish` falls back to a check and a rename.
+private func linkSupported(_ temporary: String, _ final: String) -> Bool {
+    let probe = temporary + ".link-probe"
+    defer { unlink(probe) }
+    if link(temporary, probe) == 0 { return true }
+    return !(errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS || errno == EXDEV)
+}
+
+/// `final` appeared while this result was being written: the new result is moved beside it
+/// (`NAME.PID.h5`) and the error names both.
+private func keepAside(_ temporary: String, _ final: String) throws -> Never {
+    let url = URL(fileURLWithPath: final)
+    let ext = url.pathExtension
+    let kept = url.deletingPathExtension().path + ".\(getpid())" + (ext.isEmpty ? "" : "." + ext)
+    if rename(temporary, kept) == 0 {
+        throw InputError("\(final) was written by another process while this one ran; this result is kept as \(kept)")
+    }
+    throw InputError("\(final) was written by another process while this one ran; this result is left in \(temporary)")
 }
 
 /// Throws `InputError` when a result already exists at `path` and `force` is false. Commands
