@@ -117,6 +117,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // From the start, so a signal during set-up is acted on after the first step.
+        StopSignals.install()
         let config = try TrainRunConfig.resolve(agent: agent, env: env, preset: preset, seed: seed, steps: steps,
                                                 alpha: alpha, evalEvery: evalEvery, evalEpisodes: evalEpisodes,
                                                 checkpointEvery: checkpointEvery, evaluationEnv: evalEnv)
@@ -147,6 +149,8 @@ struct Train: ParsableCommand {
             if checkpointEvery > 0 && t.step % checkpointEvery == 0 {
                 try t.writeCheckpoint(path: checkpointPath, configJSON: configJSON)
             }
+            if let signal = StopSignals.received { try stop(t, signal: signal, writer: writer, checkpointPath: checkpointPath,
+                                                            configJSON: configJSON) }
         }
         let group = try writer.root.createGroup("train")
         try trainer.writeResults(to: group)
@@ -156,6 +160,21 @@ struct Train: ParsableCommand {
         try writer.commit()
         let last = trainer.evaluations.last.map { String(format: ", last eval return %.2f", $0.returns.reduce(0, +) / Double($0.returns.count)) } ?? ""
         print("train: \(agent) on \(env), \(trainer.step) steps, \(trainer.updates) updates\(last) -> \(out)")
+    }
+
+    /// SIGTERM or SIGINT between two steps: with checkpointing, the state after this step goes
+    /// to the checkpoint and the run exits with `SuiteExit.stoppedWithCheckpoint`, so that
+    /// `--resume` continues it bit for bit; without, it exits with 128 + the signal. Either way
+    /// the unfinished result file is removed.
+    func stop(_ t: Trainer, signal: Int32, writer: ResultWriter, checkpointPath: String, configJSON: String) throws -> Never {
+        writer.abandon()
+        if checkpointEvery > 0 {
+            if t.step % checkpointEvery != 0 { try t.writeCheckpoint(path: checkpointPath, configJSON: configJSON) }
+            FileHandle.standardError.write(Data("train: stopped by signal \(signal) at step \(t.step); checkpoint in \(checkpointPath): rerun with --resume to continue\n".utf8))
+            Foundation.exit(SuiteExit.stoppedWithCheckpoint)
+        }
+        FileHandle.standardError.write(Data("train: stopped by signal \(signal) at step \(t.step); no checkpoint (--checkpoint-every 0), nothing kept\n".utf8))
+        Foundation.exit(128 + signal)
     }
 }
 

@@ -6,6 +6,9 @@ import S2ACCore
 public enum SuiteExit {
     /// Bad input: a flag out of range, a corrupt or foreign file, a missing asset.
     public static let badInput: Int32 = 2
+    /// Stopped by SIGTERM or SIGINT after writing a checkpoint: rerunning with `--resume`
+    /// continues the run bit for bit (EX_TEMPFAIL; a cluster batch script requeues on it).
+    public static let stoppedWithCheckpoint: Int32 = 75
 }
 
 extension ParsableCommand {

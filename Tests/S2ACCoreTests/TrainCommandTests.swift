@@ -44,6 +44,56 @@ import S2ACCore
         #expect(try runSuiteTool("train", again + ["--force"]).code == 0)
     }
 
+    /// SIGTERM at a random moment of a run: it writes its checkpoint and exits with 75, leaving
+    /// neither a result nor a temporary file; `--resume` then finishes it with the parameters of
+    /// the run that was never interrupted. Without checkpointing it exits with 143, nothing kept.
+    @Test func sigtermCheckpointsAndTheResumedRunIsBitIdentical() throws {
+        let folder = makeTemporaryFolder("train-sigterm")
+        let args = ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", "12000", "--seed", "4",
+                    "--quiet", "--checkpoint-every", "500"]
+        let whole = try runSuiteTool("train", args + ["--out", folder + "/whole.h5"])
+        #expect(whole.code == 0, "\(whole.err)")
+
+        /// Runs `train`, waits until `ready()` holds (the run is under way), then a random moment more, and stops it.
+        func interrupted(_ arguments: [String], once ready: () -> Bool) throws -> Int32 {
+            let p = Process()
+            p.executableURL = builtProductsFolder.appendingPathComponent("train")
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            var waited = 0.0
+            while !ready() && p.isRunning && waited < 60 {
+                Thread.sleep(forTimeInterval: 0.01); waited += 0.01
+            }
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6))
+            kill(p.processIdentifier, SIGTERM)
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        let cut = folder + "/cut.h5"
+        let code = try interrupted(args + ["--out", cut]) { FileManager.default.fileExists(atPath: folder + "/cut.ckpt.h5") }
+        #expect(code == 75)
+        #expect(!FileManager.default.fileExists(atPath: cut))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("partial") }.isEmpty)
+        let resumed = try runSuiteTool("train", args + ["--out", cut, "--resume"])
+        #expect(resumed.code == 0, "\(resumed.err)")
+        func sha(_ path: String) throws -> String? {
+            let f = try HDF5File.open(at: path)
+            defer { f.close() }
+            return try f.root.group("train").attribute("params_sha256")?.stringValue
+        }
+        #expect(try sha(cut) != nil && sha(cut) == sha(folder + "/whole.h5"))
+
+        var plain = args
+        plain[plain.firstIndex(of: "500")!] = "0"
+        let none = folder + "/none.h5"
+        let started = { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasPrefix(".none.h5.partial") } }
+        #expect(try interrupted(plain + ["--out", none], once: started) == 128 + SIGTERM)
+        #expect(!FileManager.default.fileExists(atPath: none))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("partial") }.isEmpty)
+    }
+
     /// `report` turns run files into train_runs.csv and train_curves.csv and skips checkpoints.
     @Test func reportReadsRunFiles() throws {
         let folder = makeTemporaryFolder("train-report")

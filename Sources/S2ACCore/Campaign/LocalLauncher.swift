@@ -25,7 +25,7 @@ public final class LocalLauncher {
     /// Runs `arguments(spec)` for every spec; returns a line per failed run (empty when all
     /// succeeded).
     public func run<Spec: CampaignRunSpec>(_ pending: [Spec], arguments: (Spec) -> [String]) throws -> [String] {
-        installSignalForwarding()
+        StopSignals.install()
         var queue = pending[...]
         var running: [(process: Process, spec: Spec)] = []
         var failed: [String] = []
@@ -33,7 +33,7 @@ public final class LocalLauncher {
         let totalCost = pending.reduce(0) { $0 + max($1.relativeCost, 0) }
         let start = Date(), cpuStart = childrenCPUSeconds()
         while !queue.isEmpty || !running.isEmpty {
-            if let signal = pendingSignal() {
+            if let signal = StopSignals.received {
                 for r in running where r.process.isRunning { kill(r.process.processIdentifier, signal) }
                 for r in running { r.process.waitUntilExit() }
                 let message = "\(name): stopped by signal \(signal); \(running.count) running run(s) stopped with it, "
@@ -86,24 +86,3 @@ func childrenCPUSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
-
-/// The last SIGINT or SIGTERM received since forwarding was installed (0: none). Written by a
-/// signal handler, so a plain C integer.
-nonisolated(unsafe) private var receivedSignal: Int32 = 0
-
-/// Catches SIGINT and SIGTERM into `receivedSignal` (the default action would kill this process
-/// and leave its children running). Children get default handlers back at exec.
-private func installSignalForwarding() {
-    signal(SIGINT) { receivedSignal = $0 }
-    signal(SIGTERM) { receivedSignal = $0 }
-    // A process started from a thread that blocks signals (a libdispatch worker, say) inherits
-    // that mask; unblocked here, on the thread that also starts the children, both the handlers
-    // and the children's default actions take effect.
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
-    pthread_sigmask(SIG_UNBLOCK, &set, nil)
-}
-
-private func pendingSignal() -> Int32? { receivedSignal == 0 ? nil : receivedSignal }

@@ -147,6 +147,14 @@ public final class ResultWriter {
         committed = true
     }
 
+    /// Gives up the result: closes and removes the temporary file (for a process about to
+    /// exit, where `deinit` would not run).
+    public func abandon() {
+        guard !committed else { return }
+        file.close()
+        unlink(temporaryPath)
+    }
+
     deinit {
         if !committed {
             file.close()
