@@ -36,9 +36,10 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public var logStdRange: [Double]
     /// sigma_theta clamp (actor_svgd.py `torch.clamp(self.sigma, 0.1, 1.0)`).
     public var sigmaRange: [Double]
-    /// Score = grad_u min(Q1,Q2) / scoreTemperature; nil: no division (actor_svgd.py `phi`);
-    /// the paper's target exp(Q/alpha) (Eq. 23) divides by alpha.
-    public var scoreTemperature: Double?
+    /// alpha of the sampler's target exp(Q / alpha) (Eq. 23) in the paper's placement (Eq. 24,
+    /// Appendix H.1, Thm 3.3): score grad_u min(Q1,Q2) undivided, repulsion weighted by alpha
+    /// (`SteinPolicy.temperature`); nil: the code's sampler, alpha unused (actor_svgd.py `phi`).
+    public var svgdTemperature: Double?
     /// Kernel bandwidth rule, `Bandwidth(parsing:)` syntax (kernels.py `adaptive_sig` 4 = "forth").
     public var bandwidth: String
     /// Thm 3.3 normalisation: m - 1 (actor_svgd.py) or m (paper Thm 3.3).
@@ -66,7 +67,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public static let paper = S2ACConfig(
         preset: "paper", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5,
         authorsLogQ0: false, authorsA0Pool: false, truncation: 3, logStdRange: [-20, 2], sigmaRange: [0.1, 1.0],
-        scoreTemperature: 1.0, bandwidth: "forth", traceNormalization: .paper, criticHidden: [256, 256],
+        svgdTemperature: 1.0, bandwidth: "forth", traceNormalization: .paper, criticHidden: [256, 256],
         actorHidden: [256, 256], criticLearningRate: 3e-4, actorLearningRate: 3e-4, gamma: 0.99, tau: 0.005,
         alphaCritic: 1.0, alphaActor: 1.0, actionLimit: 1)
 
@@ -74,7 +75,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public static let authorsCode = S2ACConfig(
         preset: "authors-code", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5,
         authorsLogQ0: true, authorsA0Pool: false, truncation: 3, logStdRange: [-20, 2], sigmaRange: [0.1, 1.0],
-        scoreTemperature: nil, bandwidth: "forth", traceNormalization: .authors, criticHidden: [256, 256],
+        svgdTemperature: nil, bandwidth: "forth", traceNormalization: .authors, criticHidden: [256, 256],
         actorHidden: [256, 256, 256], criticLearningRate: 1e-3, actorLearningRate: 1e-3, gamma: 0.99, tau: 0.005,
         alphaCritic: 0.2, alphaActor: 0.2, actionLimit: 1)
 
@@ -107,7 +108,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     /// The sampler with L = `steps`.
     public func policy(steps: Int) throws -> SteinPolicy {
         SteinPolicy(particles: particles, steps: steps, stepSize: stepSize, actionLimit: actionLimit,
-                    scoreTemperature: scoreTemperature, bandwidth: try Bandwidth(parsing: bandwidth),
+                    temperature: svgdTemperature, bandwidth: try Bandwidth(parsing: bandwidth),
                     traceNormalization: traceNormalization)
     }
 }

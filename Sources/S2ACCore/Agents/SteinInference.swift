@@ -172,10 +172,6 @@ final class SteinActingSampler {
             }
             addGradient(q1, seed1, rows1)
             addGradient(q2, seed2, rows2)
-            if let temperature = policy.scoreTemperature {
-                let t = Float(temperature)
-                for i in 0..<(n * d) { score[i] = score[i] / t }
-            }
             for state in 0..<b {
                 svgdStep(u + state * m * d, score: score + state * m * d, eps: eps)
             }
@@ -212,13 +208,14 @@ final class SteinActingSampler {
                    beta: 0, c: ks, ldc: d)
         Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: x, ldb: d,
                    beta: 0, c: kx, ldc: d)
-        let mf = Float(m)
+        let mf = Float(m), weight = policy.temperature.map(Float.init)
         for i in 0..<m {
             var rowSum: Float = 0
             for j in 0..<m { rowSum += k[i * m + j] }
             for c in 0..<d {
                 let e = i * d + c
-                let repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
+                var repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
+                if let alpha = weight { repulsion = repulsion * alpha }
                 let h = (ks[e] + repulsion) / mf
                 ks[e] = h * eps   // x stays intact until every row has used it
             }

@@ -20,16 +20,22 @@ public struct SteinPolicy: Sendable, Equatable {
     public var steps: Int
     public var stepSize: Double
     public var actionLimit: Double
-    /// The score is grad_u min(Q1,Q2)(s, u) / scoreTemperature; nil means no division
-    /// (authors' code: alpha folded in). The paper's target exp(Q/alpha) is scoreTemperature = alpha.
-    public var scoreTemperature: Double?
+    /// alpha of the target exp(Q / alpha), placed as the paper places it (Eq. 24, Appendix H.1,
+    /// Thm 3.3): the score is Q's gradient undivided and alpha weights the repulsion,
+    ///   h(a_i) = 1/m sum_j [ k(a_j, a_i) grad_{a_j} Q(s, a_j) + alpha grad_{a_j} k(a_j, a_i) ],
+    /// i.e. alpha times the standard SVGD direction on exp(Q / alpha) (the same fixed point,
+    /// a step eps * alpha in the standard scale). Thm 3.3's kernel terms then carry alpha:
+    ///   log q^L = log q^0 + eps / (m sigma^2) sum_l sum_{j != i} k_ij ((a_i - a_j) . grad Q(a_j)
+    ///             + alpha / sigma^2 |a_i - a_j|^2 - d alpha).
+    /// nil: the authors' sampler (actor_svgd.py `phi`), which never uses alpha (weight 1).
+    public var temperature: Double?
     public var bandwidth: Bandwidth
     public var traceNormalization: SteinTraceNormalization
 
-    public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, scoreTemperature: Double?,
+    public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, temperature: Double?,
                 bandwidth: Bandwidth = .forth, traceNormalization: SteinTraceNormalization = .authors) {
         self.particles = particles; self.steps = steps; self.stepSize = stepSize; self.actionLimit = actionLimit
-        self.scoreTemperature = scoreTemperature; self.bandwidth = bandwidth; self.traceNormalization = traceNormalization
+        self.temperature = temperature; self.bandwidth = bandwidth; self.traceNormalization = traceNormalization
     }
 
     /// What one run of the sampler returns.
@@ -87,8 +93,7 @@ public struct SteinPolicy: Sendable, Equatable {
         var exact = exactLogDeterminant ? logQ0.scalars.map(Double.init) : []
         for _ in 0..<steps {
             let q = minQ(observations, u)
-            var score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
-            if let temperature = scoreTemperature { score = score / T(temperature) }
+            let score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
             let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
             let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
             let r2 = diff.square().sum(axis: 3)                                    // [b, m, m]
@@ -98,15 +103,17 @@ public struct SteinPolicy: Sendable, Equatable {
             let ks = k.matmul(s)                                                   // sum_j k_ij s_j
             let rowSum = k.sum(axis: 2, keepDims: true)
             // sum_j grad_{u_j} k(u_j, u_i) = 2 gamma sum_j k_ij (u_i - u_j)
-            let repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
+            var repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
+            if let alpha = temperature { repulsion = repulsion * T(alpha) }
             let h = (ks + repulsion) / T(m)
-            // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i.
+            // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i (2 gamma = 1 / sigma^2).
             //   term1 = -2 gamma sum_j k_ij (u_i - u_j) . s_j
-            //   term2 = sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)
+            //   term2 = alpha sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)
             let us = (x * s).sum(axis: 2, keepDims: true)                          // u_j . s_j
             let term1 = ((x * ks).sum(axis: 2) - k.matmul(us).reshaped([b, m])) * gamma.reshaped([b, 1]) * T(-2)
             let g2 = gamma * T(2)
-            let term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
+            var term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
+            if let alpha = temperature { term2 = term2 * T(alpha) }
             logSVGD = logSVGD - (term1 + term2) * (eps / norm)
             let next = u + h.reshaped([n, d]) * eps
             if exactLogDeterminant { subtractExactLogDeterminants(next, u, m: m, into: &exact) }
