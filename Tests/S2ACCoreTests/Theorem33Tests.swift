@@ -10,11 +10,14 @@ import S2ACCore
 /// of the paper's step (Eq. 24's placement: h(a_i) = 1/m sum_j [k(a_j, a_i) grad Q(s, a_j)
 /// + alpha grad_{a_j} k(a_j, a_i)], the j = i term's tr Hess Q / m removed, as the theorem
 /// leaves it out), and the `paper` preset's sampler against both. Written from the paper, not
-/// from the PyTorch port or the sampler's code.
+/// from the PyTorch port or the sampler's code. The preset moves the pre-squash u and scores
+/// the actions a = L tanh(u): "Q" of the theorem is then the u-space energy
+/// Q(s, L tanh u) + alpha log|det J_tanh(u)|, differentiated here by autodiff of that sum.
 @Suite struct Theorem33Tests {
     @Test func paperPresetFollowsTheoremAsPrinted() throws {
         let alpha = 0.37
-        var config = TrainRunConfig.s2acConfig(preset: "paper", env: "Hopper-v4", alpha: alpha, actionLimit: 1)
+        let limit = 0.8
+        var config = TrainRunConfig.s2acConfig(preset: "paper", env: "Hopper-v4", alpha: alpha, actionLimit: limit)
         config.particles = 5
         let policy = try config.policy(steps: 3)
         let (b, m, d, obs, steps, eps) = (2, policy.particles, 3, 4, policy.steps, policy.stepSize)
@@ -26,8 +29,12 @@ import S2ACCore
         let s = repeatRows(Tensor<Double>.randomNormal([b, obs], using: &rng), m)
         let u0 = Tensor<Double>.randomNormal([b * m, d], std: 0.6, using: &rng)
 
-        /// Q as the sampler sees it at the particles u ([b * m, d]), [b * m, 1].
-        let energy = { (u: Tensor<Double>) in minQ(s, u) }
+        /// The u-space energy at the particles u ([b * m, d]): Q(s, L tanh u) + alpha sum log(L (1 - tanh^2 u)), [b * m, 1].
+        let energy = { (u: Tensor<Double>) -> Tensor<Double> in
+            let t = u.tanh()
+            let logDet = ((1 - t * t) * limit).log().sum(axis: 1, keepDims: true)
+            return minQ(s, t * limit) + logDet * alpha
+        }
 
         let out = policy.sample(observations: s, initial: u0, logQ0: .zeros([b * m]), differentiable: false, minQ: minQ)
 

@@ -51,7 +51,7 @@ def base_config(preset):
         "criticHidden": [16, 16], "actorHidden": [16, 16], "criticLearningRate": 3e-4 if paper else 1e-3,
         "actorLearningRate": 3e-4 if paper else 1e-3, "gamma": 0.99, "tau": 0.005,
         "alphaCritic": 1.0 if paper else 0.2, "alphaActor": 1.0 if paper else 0.2, "actionLimit": 1.0,
-        **({"svgdTemperature": 1.0} if paper else {}),
+        **({"svgdTemperature": 1.0, "squashedScore": True} if paper else {}),
     }
 
 
@@ -136,7 +136,9 @@ class Agent:
     def svgd(self, s_rep, u0, logq0, steps, differentiable):
         """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L).
         Eq. 24's placement: h_i = 1/m sum_j [k_ji grad Q(a_j) + alpha grad_{a_j} k_ji], so the
-        trace's kernel term (Thm 3.3) carries alpha and the score term does not."""
+        trace's kernel term (Thm 3.3) carries alpha and the score term does not. With
+        `squashedScore` (paper) the particles are u and "grad Q" is the u-space score times alpha,
+        grad_u [Q(s, L tanh u) + alpha log|det J_tanh(u)|], taken here by autograd of that sum."""
         cfg, m = self.cfg, self.cfg["particles"]
         n, d = u0.shape
         b = n // m
@@ -146,9 +148,13 @@ class Agent:
         u = u0 if (differentiable and u0.requires_grad) else u0.detach().requires_grad_(True)
         logp = torch.zeros(b, m, dtype=self.dtype)
         for _ in range(steps):
-            q = self.min_q(s_rep, u)
-            score = torch.autograd.grad(q.sum(), u, create_graph=differentiable)[0]
             w = temperature(cfg)
+            if cfg.get("squashedScore"):
+                log_det = 2 * (math.log(2.0) - u - torch.nn.functional.softplus(-2 * u))
+                energy = self.min_q(s_rep, cfg["actionLimit"] * torch.tanh(u)).sum() + w * log_det.sum()
+            else:
+                energy = self.min_q(s_rep, u).sum()
+            score = torch.autograd.grad(energy, u, create_graph=differentiable)[0]
             x, sc = u.view(b, m, d), score.view(b, m, d)
             diff = x.unsqueeze(2) - x.unsqueeze(1)                       # [b, i, j, d] = x_i - x_j
             r2 = (diff ** 2).sum(-1)
@@ -249,8 +255,8 @@ def f32(t):
 
 def case(preset, with_actor, dtype=torch.float32):
     cfg = base_config(preset)
-    if preset == "paper":  # alpha other than 1, so its place in the step and in Thm 3.3 is tested
-        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5)
+    if preset == "paper":  # alpha and the action bound other than 1, so their places are tested
+        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5, actionLimit=0.8)
     rng = Xoshiro256(77 if with_actor else 76)
     agent = Agent(cfg, with_actor, rng, dtype)
     s = draw(rng, 1.0, (BATCH, OBS), dtype)
@@ -284,7 +290,7 @@ def amortized_config(preset):
 def psi_case(preset, dtype=torch.float32):
     cfg, amo = base_config(preset), amortized_config(preset)
     if preset == "paper":  # a temperature other than 1, so Eq. 24's alpha on the repulsion is tested
-        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5)
+        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5, actionLimit=0.8)
     rng = Xoshiro256(78)
     agent = Agent(cfg, True, rng, dtype, amortized=amo)
     s = draw(rng, 1.0, (BATCH, OBS), dtype)

@@ -4,8 +4,8 @@ import Foundation
 /// Thm 3.3) and `authorsCode` (`STAC/main.py`, `core.py`, `actors/actor_svgd.py`); REFERENCE
 /// sections 3-5. Every run records which preset (and which overrides) it used.
 ///
-/// Shared by both presets (as in the code): SVGD runs on the pre-squash u with the score taken
-/// at Q(s, u) (the critic is trained on squashed actions); the bandwidth is computed per state
+/// Shared by both presets (as in the code): SVGD runs on the pre-squash u (the paper scores Q at
+/// tanh(u) with the Jacobian's term, the code at u itself); the bandwidth is computed per state
 /// from detached distances; log q^L(s) of a state is the mean over its m particles
 /// (actor_svgd.py `logp_a`). Not followed: the code's a0 pool (opt-in, `authorsA0Pool`) and its
 /// network evaluation on 2000/m copies of each state for rejection (same law, cheaper here).
@@ -40,6 +40,11 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     /// Appendix H.1, Thm 3.3): score grad_u min(Q1,Q2) undivided, repulsion weighted by alpha
     /// (`SteinPolicy.temperature`); nil: the code's sampler, alpha unused (actor_svgd.py `phi`).
     public var svgdTemperature: Double?
+    /// true (paper): the sampler scores Q at the actions a = L tanh(u) the critics are trained
+    /// on, with the tanh Jacobian's term, so the policy on actions is exp(Q / alpha)
+    /// (`SteinPolicy.squashedScore`); nil or false (authors' code, actor_svgd.py `phi`): Q at the
+    /// pre-squash particle u.
+    public var squashedScore: Bool?
     /// Kernel bandwidth rule, `Bandwidth(parsing:)` syntax (kernels.py `adaptive_sig` 4 = "forth").
     public var bandwidth: String
     /// Thm 3.3 normalisation: m - 1 (actor_svgd.py) or m (paper Thm 3.3).
@@ -67,7 +72,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public static let paper = S2ACConfig(
         preset: "paper", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5,
         authorsLogQ0: false, authorsA0Pool: false, truncation: 3, logStdRange: [-20, 2], sigmaRange: [0.1, 1.0],
-        svgdTemperature: 1.0, bandwidth: "forth", traceNormalization: .paper, criticHidden: [256, 256],
+        svgdTemperature: 1.0, squashedScore: true, bandwidth: "forth", traceNormalization: .paper, criticHidden: [256, 256],
         actorHidden: [256, 256], criticLearningRate: 3e-4, actorLearningRate: 3e-4, gamma: 0.99, tau: 0.005,
         alphaCritic: 1.0, alphaActor: 1.0, actionLimit: 1)
 
@@ -75,7 +80,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public static let authorsCode = S2ACConfig(
         preset: "authors-code", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5,
         authorsLogQ0: true, authorsA0Pool: false, truncation: 3, logStdRange: [-20, 2], sigmaRange: [0.1, 1.0],
-        svgdTemperature: nil, bandwidth: "forth", traceNormalization: .authors, criticHidden: [256, 256],
+        svgdTemperature: nil, squashedScore: nil, bandwidth: "forth", traceNormalization: .authors, criticHidden: [256, 256],
         actorHidden: [256, 256, 256], criticLearningRate: 1e-3, actorLearningRate: 1e-3, gamma: 0.99, tau: 0.005,
         alphaCritic: 0.2, alphaActor: 0.2, actionLimit: 1)
 
@@ -108,7 +113,8 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     /// The sampler with L = `steps`.
     public func policy(steps: Int) throws -> SteinPolicy {
         SteinPolicy(particles: particles, steps: steps, stepSize: stepSize, actionLimit: actionLimit,
-                    temperature: svgdTemperature, bandwidth: try Bandwidth(parsing: bandwidth),
+                    temperature: svgdTemperature, squashedScore: squashedScore ?? false,
+                    bandwidth: try Bandwidth(parsing: bandwidth),
                     traceNormalization: traceNormalization)
     }
 }

@@ -14,7 +14,8 @@ public enum SteinTraceNormalization: String, Codable, Sendable, CaseIterable {
 /// Particles are the pre-squash u ([batch * m, d], the m particles of state b in rows
 /// b*m ..< (b+1)*m); each state has its own kernel and bandwidth. After the L steps
 /// `a = actionLimit * tanh(u)` and the log-density gets the tanh correction at the final u
-/// (REFERENCE section 3).
+/// (REFERENCE section 3). The score is taken at u (the code) or at tanh(u) with the
+/// Jacobian's term (`squashedScore`, the paper's policy on actions).
 public struct SteinPolicy: Sendable, Equatable {
     public var particles: Int
     public var steps: Int
@@ -29,13 +30,39 @@ public struct SteinPolicy: Sendable, Equatable {
     ///             + alpha / sigma^2 |a_i - a_j|^2 - d alpha).
     /// nil: the authors' sampler (actor_svgd.py `phi`), which never uses alpha (weight 1).
     public var temperature: Double?
+    /// Score the particles at the actions the critics see (the `paper` preset). The sampler
+    /// moves u and the environment receives a = L tanh(u); the paper's policy is exp(Q(s, a) / alpha)
+    /// on actions, which in u is p(u) ~ exp(Q(s, L tanh u) / alpha) |det J(u)|, J = da/du =
+    /// L diag(1 - tanh^2 u). In the paper's alpha placement the score is alpha grad_u log p(u):
+    ///   g(u) = grad_u Q(s, L tanh u) + alpha grad_u log|det J(u)|
+    ///        = L (1 - tanh^2 u) * grad_a Q(s, a) - 2 alpha tanh u      (d/du log(1 - tanh^2 u) = -2 tanh u),
+    /// and g takes grad Q's place everywhere: h(u_i) = 1/m sum_j [k(u_j, u_i) g(u_j) + alpha grad_{u_j} k(u_j, u_i)]
+    /// (alpha times the standard SVGD direction on p(u)), and Thm 3.3 with g gives log q^L(u^L);
+    /// log pi(a) = log q^L(u^L) - log|det J(u^L)| (the tanh correction below). false: Q is scored
+    /// at u itself (the authors' code), so the sampler follows the critic outside [-1, 1]^d,
+    /// where it was never trained, and the policy on actions is not exp(Q / alpha).
+    public var squashedScore: Bool
     public var bandwidth: Bandwidth
     public var traceNormalization: SteinTraceNormalization
 
     public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, temperature: Double?,
-                bandwidth: Bandwidth = .forth, traceNormalization: SteinTraceNormalization = .authors) {
+                squashedScore: Bool = false, bandwidth: Bandwidth = .forth,
+                traceNormalization: SteinTraceNormalization = .authors) {
         self.particles = particles; self.steps = steps; self.stepSize = stepSize; self.actionLimit = actionLimit
-        self.temperature = temperature; self.bandwidth = bandwidth; self.traceNormalization = traceNormalization
+        self.temperature = temperature; self.squashedScore = squashedScore; self.bandwidth = bandwidth
+        self.traceNormalization = traceNormalization
+    }
+
+    /// The score g of the step at the particles `u` ([n, d]): grad_u min(Q1,Q2)(s, u), or with
+    /// `squashedScore` L (1 - t^2) * grad_a min(Q1,Q2)(s, a) - 2 alpha t, t = tanh(u), a = L t
+    /// (the acting path computes the same operations in the same order).
+    func score<T: TensorScalar>(observations: Tensor<T>, u: Tensor<T>, createGraph: Bool,
+                                minQ: (Tensor<T>, Tensor<T>) -> Tensor<T>) -> Tensor<T> {
+        guard squashedScore else { return grad(of: minQ(observations, u).sum(), wrt: [u], createGraph: createGraph)[0] }
+        let t = u.tanh()
+        let a = t * T(actionLimit)
+        let gA = grad(of: minQ(observations, a).sum(), wrt: [a], createGraph: createGraph)[0]
+        return gA * ((T(1) - t * t) * T(actionLimit)) - t * T(2 * (temperature ?? 1))
     }
 
     /// What one run of the sampler returns.
@@ -92,8 +119,8 @@ public struct SteinPolicy: Sendable, Equatable {
         var sigmas: [[Double]] = []
         var exact = exactLogDeterminant ? logQ0.scalars.map(Double.init) : []
         for _ in 0..<steps {
-            let q = minQ(observations, u)
-            let score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
+            let score = score(observations: observations, u: u, createGraph: differentiable || exactLogDeterminant,
+                              minQ: minQ)
             let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
             let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
             let r2 = diff.square().sum(axis: 3)                                    // [b, m, m]
