@@ -45,7 +45,8 @@ def base_config(preset):
     """Mirrors S2ACConfig's fields (JSON keys as Swift's Codable writes them)."""
     paper = preset == "paper"
     return {
-        "preset": preset, "particles": M, "stepsPhi": L, "stepsPhiTheta": L, "stepSize": 0.1, "sigmaP0": 0.5,
+        "preset": preset, "particles": M, "stepsPhi": L, "stepsPhiTheta": L, "stepSize": 0.1,
+        "sigmaP0": math.sqrt(0.5) if paper else 0.5,  # Table 4's N(0, 0.5 I) as a covariance in `paper`
         "authorsLogQ0": not paper, "authorsA0Pool": False, "truncation": 3.0, "logStdRange": [-20.0, 2.0],
         "sigmaRange": [0.1, 1.0], "bandwidth": "forth", "traceNormalization": "paper" if paper else "authors",
         "criticHidden": [16, 16], "actorHidden": [16, 16], "criticLearningRate": 3e-4 if paper else 1e-3,

@@ -20,8 +20,10 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     public var stepsPhiTheta: Int
     /// eps, the SVGD step size (Table 3: 0.1; main.py `svgd_lr` 0.1).
     public var stepSize: Double
-    /// sigma_p0, the std of q0 = N(0, sigma_p0^2 I) for S2AC(phi) (Tables 3, 4 write N(0, 0.5 I) / N(0, 0.3 I);
-    /// read as the std, as the code samples it; main.py `svgd_sigma_p0` 0.5).
+    /// sigma_p0, the std of q0 = N(0, sigma_p0^2 I) for S2AC(phi). Tables 4 and 3 write N(0, 0.5 I)
+    /// (MuJoCo) and N(0, 0.3 I) (multigoal); elsewhere the paper's N(mu, c I) is a covariance
+    /// (Table 2 and the notebook's Fig 4a start N(0, 6 I)), so `paper` reads 0.5 and 0.3 as
+    /// variances: sigma_p0 = sqrt(0.5), sqrt(0.3). main.py `svgd_sigma_p0` 0.5 is the std it samples with.
     public var sigmaP0: Double
     /// Use the code's log q0 = -d/2 log(2 pi sigma_p0) - |a0|^2 / (2 sigma_p0), i.e. sigma_p0
     /// taken as the variance while a0 is drawn with std sigma_p0 (actor_svgd.py `logp_normal`).
@@ -31,6 +33,14 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     /// (actor_svgd.py `self.a0`); false (default in both presets) draws fresh noise every call.
     public var authorsA0Pool: Bool
     /// t: q0 particles of S2AC(phi,theta) must satisfy |xi| <= t componentwise (paper Sec. 4, t = 3).
+    /// Both presets reject the initial noise only. Eq. 9 asks for mu - t sigma <= a^l <= mu + t sigma
+    /// at every step l, by sampling more particles and keeping those that stay inside; we do
+    /// not follow it: the particles interact, so keeping some changes the others' steps, and the
+    /// kept set's density is q^L times an acceptance probability that depends on theta and Q,
+    /// which Thm 3.3 leaves out (rejecting xi before the first step costs only a constant);
+    /// redrawing until a whole set stays inside need not end while the score points out of the
+    /// band (sigma_theta is clamped to [0.1, 1], so the band can be +-0.3 wide), and clamping
+    /// would break invertibility (Sec. 3.1).
     public var truncation: Double
     /// log sigma_theta clamp (networks.py `MLPSquashedGaussian`: [-20, 2]).
     public var logStdRange: [Double]
@@ -46,6 +56,11 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     /// pre-squash particle u.
     public var squashedScore: Bool?
     /// Kernel bandwidth rule, `Bandwidth(parsing:)` syntax (kernels.py `adaptive_sig` 4 = "forth").
+    /// "forth" in both presets, not Tables 3-4's `sigma = sum_{i,j} |a_i - a_j|^2 / (4 (2 log m + 1))`
+    /// (`paper-table3`): read as the kernel's sigma it sums m^2 squared distances, so it grows
+    /// as m^2 and as the square of the action scale: 4.8 on multigoal's q0 (particle std 0.55),
+    /// 24 on MuJoCo's, against forth's 0.33 and 0.75; on a two-mode target SVGD keeps both modes
+    /// in 3 of 20 runs with it, 20 of 20 with forth (scripts/reference/bandwidth_rules.py).
     public var bandwidth: String
     /// Thm 3.3 normalisation: m - 1 (actor_svgd.py) or m (paper Thm 3.3).
     public var traceNormalization: SteinTraceNormalization
@@ -70,7 +85,7 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
 
     /// Paper, MuJoCo (Tables 3; Thm 3.3; Eq. 23 for the score temperature).
     public static let paper = S2ACConfig(
-        preset: "paper", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5,
+        preset: "paper", particles: 10, stepsPhi: 20, stepsPhiTheta: 3, stepSize: 0.1, sigmaP0: 0.5.squareRoot(),
         authorsLogQ0: false, authorsA0Pool: false, truncation: 3, logStdRange: [-20, 2], sigmaRange: [0.1, 1.0],
         svgdTemperature: 1.0, squashedScore: true, bandwidth: "forth", traceNormalization: .paper, criticHidden: [256, 256],
         actorHidden: [256, 256], criticLearningRate: 3e-4, actorLearningRate: 3e-4, gamma: 0.99, tau: 0.005,
@@ -84,11 +99,11 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
         actorHidden: [256, 256, 256], criticLearningRate: 1e-3, actorLearningRate: 1e-3, gamma: 0.99, tau: 0.005,
         alphaCritic: 0.2, alphaActor: 0.2, actionLimit: 1)
 
-    /// Multigoal (Table 4: m 10, eps 0.01, L 10, q0 N(0, 0.3 I), gamma 0.8).
+    /// Multigoal (Table 3: m 10, eps 0.01, L 10, q0 N(0, 0.3 I) with 0.3 a variance, gamma 0.8).
     public static var paperMultigoal: S2ACConfig {
         var c = paper
         c.preset = "paper-multigoal"; c.stepSize = 0.01; c.stepsPhi = 10; c.stepsPhiTheta = 10
-        c.sigmaP0 = 0.3; c.gamma = 0.8
+        c.sigmaP0 = 0.3.squareRoot(); c.gamma = 0.8
         return c
     }
 
