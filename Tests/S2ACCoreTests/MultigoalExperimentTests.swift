@@ -197,21 +197,37 @@ import S2ACCore
                 Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
             }
         }
+        // SAC is tested with its mean action, S2AC with the three particle rules, each on 20 episodes.
         let goals = try table("multigoal_goals")
-        #expect(goals.count == 2 * 4 && goals.allSatisfy { $0["preset"] == "smoke" && $0["episodes"] == "20" })
-        for agent in ["sac", "s2ac-phi-theta"] {
-            let rows = goals.filter { $0["agent"] == agent }
+        #expect(goals.count == (1 + 3) * 4 && goals.allSatisfy { $0["preset"] == "smoke" && $0["episodes"] == "20" })
+        for (agent, rule) in [("sac", "mean"), ("s2ac-phi-theta", "random"), ("s2ac-phi-theta", "softmax"), ("s2ac-phi-theta", "max")] {
+            let rows = goals.filter { $0["agent"] == agent && $0["selection"] == rule }
+            #expect(rows.count == 4, "\(agent) \(rule)")
             let reached = rows.filter { $0["goal"] != "none" }.map { Double($0["share"]!)! }.reduce(0, +)
             let all = rows.map { Double($0["share"]!)! }.reduce(0, +)
             #expect(reached <= 1 + 1e-12 && Swift.abs(all - 1) < 1e-12)
         }
-        #expect(goals.first { $0["agent"] == "sac" }?["selection"] == "mean")
-        #expect(goals.first { $0["agent"] == "s2ac-phi-theta" }?["selection"] == "softmax")
+        // Every episode: the goal reached (or none), the final distance to the nearest goal
+        // (under the 0.5 threshold exactly when a goal was reached) and the length.
+        let episodes = try table("multigoal_episodes")
+        #expect(episodes.count == (1 + 3) * 20)
+        for row in episodes {
+            let distance = Double(row["final_distance"]!)!, length = Int(row["length"]!)!
+            #expect(distance >= 0 && (distance < 0.5) == (row["goal"] != "none"), "\(row)")
+            #expect(length >= 1 && length <= 30)
+        }
+        let returns = try table("multigoal_returns")
+        #expect(returns.count == 1 + 3)
+        for row in returns {
+            let mine = episodes.filter { $0["agent"] == row["agent"] && $0["selection"] == row["selection"] }
+            let mean = mine.map { Double($0["final_distance"]!)! }.reduce(0, +) / Double(mine.count)
+            #expect(Swift.abs(Double(row["mean_final_distance"]!)! - mean) < 1e-9 * Swift.max(1, mean))
+        }
         let obstacle = try table("obstacle")
-        #expect(obstacle.count == 2 * 4)
+        #expect(obstacle.count == (1 + 3) * 4)
         for row in obstacle { #expect(Double(row["share_after_hit"]!)! <= Double(row["share"]!)! + 1e-12) }
         let smooth = try table("multigoal_smoothness")
-        #expect(smooth.count == 2 && smooth.allSatisfy { Double($0["m1"]!)!.isFinite && Double($0["m2"]!)! >= 0 })
+        #expect(smooth.count == 1 + 3 && smooth.allSatisfy { Double($0["m1"]!)!.isFinite && Double($0["m2"]!)! >= 0 })
         let entropy = try table("multigoal_entropy")
         #expect(entropy.count == 2 * (25 + 6) && entropy.allSatisfy { Double($0["entropy"]!)!.isFinite })
         let q0 = try table("multigoal_q0")

@@ -7,7 +7,8 @@ import S2ACCore
 /// q0 noise respects the truncation, actions stay in bounds.
 @Suite struct SteinPolicyTests {
     /// One SVGD step; the Jacobian of u^1_i with respect to u^0_i is I + eps J_ii, whose trace
-    /// minus the self term tr(Hess Q(u_i)) / m is the paper-normalised closed form (Thm 3.3).
+    /// minus the self term tr(Hess Q(u_i)) / m is the paper-normalised closed form (Thm 3.3);
+    /// the score is Q's gradient undivided (Eq. 24's placement), so the self term is too.
     @Test func closedFormIsTheJacobianTraceWithoutTheSelfTerm() {
         var rng = Xoshiro256(seed: 9)
         let (b, m, d, obs) = (2, 4, 2, 3)
@@ -18,7 +19,7 @@ import S2ACCore
         let u0 = Tensor<Double>.randomNormal([b * m, d], std: 0.7, using: &rng).trackingGrad()
         let eps = 0.1
         for normalization in SteinTraceNormalization.allCases {
-            let policy = SteinPolicy(particles: m, steps: 1, stepSize: eps, actionLimit: 1, scoreTemperature: 0.5,
+            let policy = SteinPolicy(particles: m, steps: 1, stepSize: eps, actionLimit: 1, temperature: 0.5,
                                      traceNormalization: normalization)
             let out = policy.sample(observations: s, initial: u0, logQ0: .zeros([b * m]), differentiable: true, minQ: minQ)
             // Diagonal blocks d u^1_i / d u^0_i, one vector-Jacobian product per particle and coordinate.
@@ -30,7 +31,7 @@ import S2ACCore
                     jacobianTrace[i] += row[i * d + p]
                 }
             }
-            let score = grad(of: minQ(s, u0).sum(), wrt: [u0], createGraph: true)[0] / 0.5
+            let score = grad(of: minQ(s, u0).sum(), wrt: [u0], createGraph: true)[0]
             var hessianTrace = [Double](repeating: 0, count: b * m)
             for p in 0..<d {
                 var one = [Double](repeating: 0, count: b * m * d)
@@ -60,12 +61,12 @@ import S2ACCore
         let s = repeatRows(Tensor<Double>.randomNormal([b, obs], using: &rng), m)
         let u0 = Tensor<Double>.randomNormal([b * m, d], using: &rng)
         let eps = 1e-3
-        let policy = SteinPolicy(particles: m, steps: 1, stepSize: eps, actionLimit: 1, scoreTemperature: 0.05,
+        let policy = SteinPolicy(particles: m, steps: 1, stepSize: eps, actionLimit: 1, temperature: 0.05,
                                  traceNormalization: .paper)
         let out = policy.sample(observations: s, initial: u0, logQ0: .zeros([b * m]), differentiable: false,
                                 exactLogDeterminant: true, minQ: minQ)
         let x = u0.trackingGrad()
-        let score = grad(of: minQ(s, x).sum(), wrt: [x], createGraph: true)[0] / 0.05
+        let score = grad(of: minQ(s, x).sum(), wrt: [x], createGraph: true)[0]
         var hessianTrace = [Double](repeating: 0, count: b * m)
         for p in 0..<d {
             var one = [Double](repeating: 0, count: b * m * d)

@@ -24,6 +24,8 @@ struct AgentFixture: Decodable {
             let act_limit: Double
             let critic_hidden, actor_hidden: [Int]
             let lr_critic, lr_actor, gamma, alpha, score_temperature, tau, sampler_scale: Double
+            /// SQL's paper preset only: uniform value samples and the squash correction.
+            let uniform_value, squash_correction: Bool?
         }
         let config: Config
         let terminated, truncated, next_noise, fixed_noise, moved_noise, target, direction, kernel_sigma: [Double]
@@ -47,8 +49,9 @@ struct AgentFixture: Decodable {
     struct Agents: Decodable {
         let sac: SACCase
         let sql: SQLCase
+        let sqlPaper: SQLCase
         let sacNF: SACNFCase
-        enum CodingKeys: String, CodingKey { case sac, sql, sacNF = "sac-nf" }
+        enum CodingKeys: String, CodingKey { case sac, sql, sacNF = "sac-nf", sqlPaper = "sql-paper" }
     }
     let agents: Agents
 
@@ -163,6 +166,7 @@ struct AgentFixture: Decodable {
         config.particles = c.particles; config.criticHidden = c.critic_hidden; config.actorHidden = c.actor_hidden
         config.criticLearningRate = c.lr_critic; config.actorLearningRate = c.lr_actor; config.gamma = c.gamma
         config.alphaCritic = c.alpha; config.scoreTemperature = c.score_temperature; config.tau = c.tau
+        config.uniformValueSamples = c.uniform_value ?? false; config.squashCorrection = c.squash_correction ?? false
         var init_ = Xoshiro256(seed: 1)
         let sql = try SQL(observationDimension: c.obs, actionDimension: c.act, actionLimit: Float(c.act_limit),
                           config: config, using: &init_)
@@ -179,8 +183,11 @@ struct AgentFixture: Decodable {
     /// One full SQL update against PyTorch: the soft-value target, critic loss and gradients
     /// (initial weights), the SVGD direction, kernel sigmas, surrogate and sampler gradients
     /// (after the critic step), and every parameter after the update.
-    @Test func sqlUpdateMatchesPyTorch() throws {
-        let f = try AgentFixture.load().agents.sql
+    @Test(arguments: ["sql", "sql-paper"])
+    func sqlUpdateMatchesPyTorch(_ entry: String) throws {
+        let agents = try AgentFixture.load().agents
+        let f = entry == "sql" ? agents.sql : agents.sqlPaper
+        #expect((f.config.uniform_value ?? false) == (entry == "sql-paper"))
         let (sql, batch) = try sqlFromFixture(f)
         let floats = { (v: [Double]) in v.map { Float($0) } }
         let t = sql.update(batch: batch, nextNoise: floats(f.next_noise), fixedNoise: floats(f.fixed_noise),
@@ -212,7 +219,7 @@ struct AgentFixture: Decodable {
         for (name, p) in params {
             check(p.scalars, try #require(f.params_after_update[name], "\(name)"), "\(name) after one update")
         }
-        print("SQL update vs PyTorch: largest relative error \(worst)")
+        print("SQL (\(entry)) update vs PyTorch: largest relative error \(worst)")
     }
 
     /// SQL's score runs each row through the critic attaining min(Q1, Q2) only: the same as

@@ -3,16 +3,19 @@
 
 Reads <runs>/runs/*.h5 (kind multigoal-run) and <runs>/obstacle/*.h5 (kind multigoal-obstacle)
 and writes PNGs under <figures>; every title carries the campaign preset (smoke, quick, paper):
-  fig6.png    test trajectories (first seed), agents x alphas, with the goals
-  fig7.png    the same agents on Multigoal-obstacle: green = hit the wall then reached a goal,
+  fig6-<rule>.png  test trajectories (first seed), agents x alphas, with the goals, one picture
+              per test rule of S2AC and SQL (random, softmax, max; agents without the rule,
+              SAC and SAC-NF, show their own, the mean action); each panel names its rule
+  fig7-<rule>.png  the same agents on Multigoal-obstacle: green = hit the wall then reached a goal,
               red = hit it and reached none, grey = never hit it
   fig11.png   mu_theta and sigma_theta of S2AC(phi,theta) at the critical states during training
-  fig12.png   share of test episodes reaching each goal, pooled over seeds, per agent and alpha
+  fig12-<rule>.png  share of test episodes reaching each goal, pooled over seeds, per agent and
+              alpha, with the mean final distance to the nearest goal in each panel's legend
   fig13.png   entropy estimate over the state grid, mean over seeds, agents x alphas
   fig14-<agent>.png  min(Q1,Q2) over the action square at the six critical states, with the
               agent's particles (first seed), alphas x states; entropy at those states below
   fig15.png   M1 and M2 along the test trajectories against alpha (mean and std over seeds)
-  fig16.png   share of obstacle episodes that hit the wall and then reached each goal
+  fig16-<rule>.png  share of obstacle episodes that hit the wall and then reached each goal
   fig17.png   the amortized agent (s2ac-phi-theta-psi, `amortized` selection): trajectories and goal shares
 """
 import argparse
@@ -34,6 +37,8 @@ GOAL_NAMES = ["G1", "G2", "G3", "none"]
 CRITICAL = [(-3.5, -2.5), (-2.5, 0.5), (-1, 0), (0, 0), (1, 0), (4, 0)]
 WALL = ((-2, 0), (0, 2))
 AGENT_ORDER = ["s2ac-phi-theta", "s2ac-phi", "sac", "sql", "sac-nf", "s2ac-phi-theta-psi"]
+# The test rules of S2AC and SQL runs (MultigoalRunSpec.testSelections).
+RULES = ["random", "softmax", "max"]
 
 
 def load(folder, kind):
@@ -75,10 +80,14 @@ def draw_env(ax, wall=False):
 
 
 def test_group(run, selection=None):
+    """The run's test episodes under `selection`; a run tested with one rule only (SAC's mean
+    action) gives that one; None when the run has several rules but not this one."""
     tests = run["file"]["test"]
     names = sorted(tests.keys())
     if selection is not None:
-        return tests[selection] if selection in tests else None
+        if selection in tests:
+            return tests[selection]
+        return tests[names[0]] if len(names) == 1 else None
     return tests[names[0]]
 
 
@@ -128,22 +137,37 @@ def fig_trajectories(runs, preset, path, obstacle=False, selection=None, agents=
     plt.close(fig)
 
 
+def final_distances(g):
+    """Distance of each episode's last position to the nearest goal (recorded, or from the positions)."""
+    if "final_distance" in g:
+        return g["final_distance"][()]
+    pos, lengths = g["positions"][()], g["lengths"][()]
+    last = pos[np.arange(len(lengths)), lengths]
+    return np.min(np.linalg.norm(last[:, None, :] - np.array(GOALS)[None], axis=-1), axis=1)
+
+
 def goal_shares(runs, selection=None, after_hit=False):
-    """(agent, alpha) -> share of all episodes (seeds pooled) reaching each goal, or none;
-    with `after_hit`, only episodes that hit the wall count towards a bucket."""
+    """(agent, alpha) -> (share of all episodes (seeds pooled) reaching each goal, or none;
+    mean final distance to the nearest goal; the rule used); with `after_hit`, only episodes
+    that hit the wall count towards a bucket."""
     counts = defaultdict(lambda: np.zeros(4))
     totals = defaultdict(float)
+    distances = defaultdict(list)
+    rules = {}
     for r in runs:
         g = test_group(r, selection)
         if g is None:
             continue
         key = (r["agent"], r["alpha"])
+        rule = g.attrs["selection"]
+        rules[key] = rule.decode() if isinstance(rule, bytes) else rule
         goals, hits = g["goals"][()], g["first_hit"][()]
         totals[key] += len(goals)
+        distances[key] += list(final_distances(g))
         for goal, hit in zip(goals, hits):
             if not after_hit or hit >= 0:
                 counts[key][goal if goal >= 0 else 3] += 1
-    return {k: counts[k] / max(totals[k], 1) for k in totals}
+    return {k: (counts[k] / max(totals[k], 1), float(np.mean(distances[k])), rules[k]) for k in totals}
 
 
 def fig_shares(runs, preset, path, title, after_hit=False, selection=None, agents=None):
@@ -155,17 +179,19 @@ def fig_shares(runs, preset, path, title, after_hit=False, selection=None, agent
     for i, a in enumerate(agents):
         ax = axes[0][i]
         for j, alpha in enumerate(alphas):
-            s = shares.get((a, alpha))
-            if s is None:
+            entry = shares.get((a, alpha))
+            if entry is None:
                 continue
-            ax.bar(np.arange(4) + j * width, s, width, label="alpha %g" % alpha)
+            s, distance, rule = entry
+            ax.bar(np.arange(4) + j * width, s, width, label="alpha %g (final dist. %.2f)" % (alpha, distance))
         ax.set_xticks(np.arange(4) + 0.4 - width / 2)
         ax.set_xticklabels(GOAL_NAMES)
         ax.set_ylim(0, 1)
-        ax.set_title(a, fontsize=8)
+        used = sorted(set(e[2] for (agent, _), e in shares.items() if agent == a))
+        ax.set_title("%s (%s)" % (a, ", ".join(used)), fontsize=8)
+        ax.legend(fontsize=5)
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylabel("share of episodes", fontsize=8)
-    axes[0][-1].legend(fontsize=6)
     fig.suptitle("%s (preset %s, seeds pooled)" % (title, preset), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -313,8 +339,10 @@ def main():
         written.append(path)
         return path
 
-    fig_trajectories(main_runs, preset, out("fig6.png"))
-    fig_shares(runs, preset, out("fig12.png"), "share of test episodes reaching each goal")
+    for rule in RULES:
+        fig_trajectories(main_runs, preset, out("fig6-%s.png" % rule), selection=rule)
+        fig_shares(runs, preset, out("fig12-%s.png" % rule), "share of test episodes reaching each goal, rule %s" % rule,
+                   selection=rule)
     if fig11([r for r in runs if r["agent"] == "s2ac-phi-theta"], preset, os.path.join(figures, "fig11.png")):
         written.append(os.path.join(figures, "fig11.png"))
     if fig13(runs, preset, os.path.join(figures, "fig13.png")):
@@ -324,10 +352,12 @@ def main():
         written.append(os.path.join(figures, "fig15.png"))
     obstacle = load(os.path.join(args.runs, "obstacle"), "multigoal-obstacle")
     if obstacle:
-        fig_trajectories([r for r in obstacle if r["agent"] != "s2ac-phi-theta-psi"] or obstacle, preset,
-                         out("fig7.png"), obstacle=True)
-        fig_shares(obstacle, preset, out("fig16.png"), "share of obstacle episodes reaching each goal after hitting the wall",
-                   after_hit=True)
+        for rule in RULES:
+            fig_trajectories([r for r in obstacle if r["agent"] != "s2ac-phi-theta-psi"] or obstacle, preset,
+                             out("fig7-%s.png" % rule), obstacle=True, selection=rule)
+            fig_shares(obstacle, preset, out("fig16-%s.png" % rule),
+                       "share of obstacle episodes reaching each goal after hitting the wall, rule %s" % rule,
+                       after_hit=True, selection=rule)
     else:
         print("multigoal.py: no obstacle files yet (make obstacle); Fig 7 and 16 skipped", file=sys.stderr)
     psi = [r for r in runs if r["agent"] == "s2ac-phi-theta-psi"]

@@ -14,6 +14,7 @@ rounded to float32 (see `draw`). The noise is stored (it is small). One function
 (`sac_case`, ...) returns that agent's entry; add new agents to AGENTS.
 """
 import argparse
+import json
 import math
 import os
 import sys
@@ -239,13 +240,20 @@ SQL = {"seed": 616, "batch": 8, "obs": 5, "act": 2, "act_limit": 1.5, "particles
        "score_temperature": 0.5, "tau": 0.1, "sampler_scale": 2.0}
 
 
+SQL_PAPER = dict(SQL, seed=617, uniform_value=True, squash_correction=True)
+
+
 class TorchSQL:
     """SQL as REFERENCE.md sections 3-4 describe the authors' version: twin ReLU critics and
     targets, sampler a = act_limit * tanh(f(s, xi)) with xi ~ U[0,1)^d, soft value
     V(s') = alpha logsumexp_j(minQ'(s', a'_j) / alpha) + alpha (d log 2 - log m), and the
     sampler moved along the SVGD direction of the RBF kernel ("forth" bandwidth) between a
     fixed particle set (the score) and a second, moved set (whose network output is pushed).
-    Written in the [B, m(fixed), m(moved), d] layout; the Swift side loops per state."""
+    Written in the [B, m(fixed), m(moved), d] layout; the Swift side loops per state.
+    The paper preset (Haarnoja et al.'s softqlearning, config `uniform_value`,
+    `squash_correction`): value samples a'_j = L (2 xi_j - 1), uniform on [-L, L]^d, with the
+    constant alpha (d log(2L) - log m); the score is the gradient of
+    Q / T + sum log(1 - (a / L)^2 + 1e-6), taken by autograd of that sum."""
 
     def __init__(self, c, obs, act, rng=None):
         self.c, self.obs, self.act, self.m = c, obs, act, c["particles"]
@@ -280,10 +288,11 @@ class TorchSQL:
         c, m = self.c, self.m
         with torch.no_grad():
             s2r = s2.repeat_interleave(m, dim=0)
-            a2 = self.sample(s2r, xi)
+            lim = c["act_limit"] if c.get("uniform_value") else 1.0
+            a2 = lim * (2 * xi - 1) if c.get("uniform_value") else self.sample(s2r, xi)
             qt = torch.minimum(self.q(self.q1t, s2r, a2), self.q(self.q2t, s2r, a2)).view(-1, m)
             v = c["alpha"] * torch.logsumexp(qt / c["alpha"], dim=1)
-            v = v + c["alpha"] * (self.act * math.log(2.0) - math.log(m))
+            v = v + c["alpha"] * (self.act * math.log(2.0 * lim) - math.log(m))
             return r + c["gamma"] * (1 - d) * v
 
     def critic_loss(self, s, a, y):
@@ -294,9 +303,14 @@ class TorchSQL:
         m, dim = self.m, self.act
         sr = s.repeat_interleave(m, dim=0)
         fixed = self.sample(sr, xi_fixed).detach().requires_grad_(True)
-        score = torch.autograd.grad(self.min_q(sr, fixed).sum(), fixed)[0]
-        if self.c.get("score_temperature") is not None:
-            score = score / self.c["score_temperature"]
+        if self.c.get("squash_correction"):
+            lim, t = self.c["act_limit"], self.c.get("score_temperature") or 1.0
+            log_p = self.min_q(sr, fixed).sum() / t + torch.log(1 - (fixed / lim) ** 2 + 1e-6).sum()
+            score = torch.autograd.grad(log_p, fixed)[0]
+        else:
+            score = torch.autograd.grad(self.min_q(sr, fixed).sum(), fixed)[0]
+            if self.c.get("score_temperature") is not None:
+                score = score / self.c["score_temperature"]
         moved = self.sample(sr, xi_moved)
         with torch.no_grad():
             a, x, g = fixed.view(-1, m, 1, dim), moved.view(-1, 1, m, dim), score.view(-1, m, 1, dim)
@@ -341,12 +355,16 @@ class TorchSQL:
             return a.view(-1, self.m, self.act)[torch.arange(len(s)), pick]
 
 
-def sql_case():
+def sql_paper_case():
+    """SQL's paper preset (uniform value samples, squash correction), as `sql_case` otherwise."""
+    return sql_case(SQL_PAPER)
+
+
+def sql_case(c=SQL):
     """SQL, REFERENCE sections 3-4. Draw order: q1, q2, q1_target, q2_target (then set to
     copies of q1, q2), the sampler f's layers (bounds times sampler_scale = 2, so the particles
     of a state spread and the kernel is not a few ulps wide), then the batch. The U[0,1) noise is stored:
     s' particles, fixed particles, moved particles ([batch * m, act] each)."""
-    c = SQL
     rng = Xoshiro256(c["seed"])
     obs, act, lim, m = c["obs"], c["act"], c["act_limit"], c["particles"]
     agent = TorchSQL(c, obs, act, rng)
@@ -524,7 +542,7 @@ def sac_nf_case():
     }
 
 
-AGENTS = {"sac": sac_case, "sql": sql_case, "sac-nf": sac_nf_case}
+AGENTS = {"sac": sac_case, "sql": sql_case, "sac-nf": sac_nf_case, "sql-paper": sql_paper_case}
 
 
 def bench_sql(threads, repeats):
@@ -594,6 +612,9 @@ def main():
     ap.add_argument("mode", nargs="?", choices=["fixtures", "bench"], default="fixtures")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--agents", default=",".join(AGENTS),
+                    help="fixtures: the entries to recompute; the others are copied from the existing file "
+                         "(PyTorch's float32 kernels differ in the last bits between CPUs)")
     args = ap.parse_args()
     got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     if got != PINNED:
@@ -611,8 +632,18 @@ def main():
         "generator": "xoshiro256** via Xoshiro256(seed:), value = bound * (2u - 1) in double, rounded to float32; "
                      "per Linear weight then bias, bound 1/sqrt(fan_in); draw order in each agent's docstring",
         "versions": got,
-        "agents": {name: f() for name, f in AGENTS.items()},
+        "agents": {},
     }
+    chosen = args.agents.split(",")
+    unknown = set(chosen) - set(AGENTS)
+    if unknown:
+        sys.exit(f"torch_agents: unknown agents {sorted(unknown)}")
+    old = {}
+    if set(chosen) != set(AGENTS):
+        with open(os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_agents.json")) as f:
+            old = json.load(f)["agents"]
+    for name, f in AGENTS.items():
+        out["agents"][name] = f() if name in chosen else old[name]
     write_fixture("torch_agents.json", out)
 
 

@@ -2,7 +2,7 @@
 """Our PyTorch reimplementation of the S2AC updates (REFERENCE.md section 4) for the Swift
 conformance tests, and an update-time benchmark.
 
-  fixtures:  .venv-torch/bin/python scripts/reference/torch_s2ac.py fixtures
+  fixtures:  .venv-torch/bin/python scripts/reference/torch_s2ac.py fixtures [--presets paper]
              -> Tests/S2ACCoreTests/Fixtures/torch_s2ac.json (TorchS2ACTests.swift)
   benchmark: .venv-torch/bin/python scripts/reference/torch_s2ac.py bench --threads 1
              -> one CSV line per agent on stdout (used by bench-agents)
@@ -25,6 +25,7 @@ over their pairwise distances, as the actor's SVGD).
 """
 import argparse
 import copy
+import json
 import math
 import os
 import sys
@@ -44,14 +45,20 @@ def base_config(preset):
     """Mirrors S2ACConfig's fields (JSON keys as Swift's Codable writes them)."""
     paper = preset == "paper"
     return {
-        "preset": preset, "particles": M, "stepsPhi": L, "stepsPhiTheta": L, "stepSize": 0.1, "sigmaP0": 0.5,
+        "preset": preset, "particles": M, "stepsPhi": L, "stepsPhiTheta": L, "stepSize": 0.1,
+        "sigmaP0": math.sqrt(0.5) if paper else 0.5,  # Table 4's N(0, 0.5 I) as a covariance in `paper`
         "authorsLogQ0": not paper, "authorsA0Pool": False, "truncation": 3.0, "logStdRange": [-20.0, 2.0],
         "sigmaRange": [0.1, 1.0], "bandwidth": "forth", "traceNormalization": "paper" if paper else "authors",
         "criticHidden": [16, 16], "actorHidden": [16, 16], "criticLearningRate": 3e-4 if paper else 1e-3,
         "actorLearningRate": 3e-4 if paper else 1e-3, "gamma": 0.99, "tau": 0.005,
         "alphaCritic": 1.0 if paper else 0.2, "alphaActor": 1.0 if paper else 0.2, "actionLimit": 1.0,
-        **({"scoreTemperature": 1.0} if paper else {}),
+        **({"svgdTemperature": 1.0, "squashedScore": True} if paper else {}),
     }
+
+
+def temperature(cfg):
+    """alpha of the sampler's target exp(Q / alpha), on the repulsion (Eq. 24); 1 for the code's sampler."""
+    return cfg.get("svgdTemperature") if cfg.get("svgdTemperature") is not None else 1.0
 
 
 def linear(rng, fan_in, fan_out, dtype):
@@ -113,7 +120,7 @@ class Agent:
         gamma = (1.0 / (1e-8 + 2 * h)).view(b, 1, 1, 1)
         kappa = torch.exp(-gamma * dist_sq)
         kappa_grad = -2.0 * diff * gamma * kappa                                  # grad_{a_i} k(a_i, a_j)
-        w = cfg.get("scoreTemperature") if cfg.get("scoreTemperature") is not None else 1.0
+        w = temperature(cfg)
         direction = (kappa * grad_q + w * kappa_grad).sum(1) / m                  # [b, j, d]
         loss = -(direction.reshape(-1, ACT) * f).sum() / f.shape[0]
         grads = torch.autograd.grad(loss, self.psi_params)
@@ -128,7 +135,11 @@ class Agent:
         return torch.min(self.q1(x), self.q2(x))
 
     def svgd(self, s_rep, u0, logq0, steps, differentiable):
-        """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L)."""
+        """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L).
+        Eq. 24's placement: h_i = 1/m sum_j [k_ji grad Q(a_j) + alpha grad_{a_j} k_ji], so the
+        trace's kernel term (Thm 3.3) carries alpha and the score term does not. With
+        `squashedScore` (paper) the particles are u and "grad Q" is the u-space score times alpha,
+        grad_u [Q(s, L tanh u) + alpha log|det J_tanh(u)|], taken here by autograd of that sum."""
         cfg, m = self.cfg, self.cfg["particles"]
         n, d = u0.shape
         b = n // m
@@ -138,10 +149,13 @@ class Agent:
         u = u0 if (differentiable and u0.requires_grad) else u0.detach().requires_grad_(True)
         logp = torch.zeros(b, m, dtype=self.dtype)
         for _ in range(steps):
-            q = self.min_q(s_rep, u)
-            score = torch.autograd.grad(q.sum(), u, create_graph=differentiable)[0]
-            if cfg.get("scoreTemperature") is not None:
-                score = score / cfg["scoreTemperature"]
+            w = temperature(cfg)
+            if cfg.get("squashedScore"):
+                log_det = 2 * (math.log(2.0) - u - torch.nn.functional.softplus(-2 * u))
+                energy = self.min_q(s_rep, cfg["actionLimit"] * torch.tanh(u)).sum() + w * log_det.sum()
+            else:
+                energy = self.min_q(s_rep, u).sum()
+            score = torch.autograd.grad(energy, u, create_graph=differentiable)[0]
             x, sc = u.view(b, m, d), score.view(b, m, d)
             diff = x.unsqueeze(2) - x.unsqueeze(1)                       # [b, i, j, d] = x_i - x_j
             r2 = (diff ** 2).sum(-1)
@@ -149,9 +163,9 @@ class Agent:
             gamma = (1.0 / (1e-8 + 2 * h)).view(b, 1, 1)
             k = torch.exp(-gamma * r2)
             k_grad = -2.0 * gamma.unsqueeze(-1) * diff * k.unsqueeze(-1)  # grad_{x_i} k(x_i, x_j)
-            direction = (k.matmul(sc) + k_grad.sum(1)) / m
+            direction = (k.matmul(sc) + w * k_grad.sum(1)) / m
             term1 = (k_grad * sc.unsqueeze(1)).sum(-1).sum(2) / norm
-            term2 = -2 * gamma.view(b, 1) * ((k_grad.transpose(1, 2) * diff).sum(-1) - d * (k - eye)).sum(2) / norm
+            term2 = -2 * w * gamma.view(b, 1) * ((k_grad.transpose(1, 2) * diff).sum(-1) - d * (k - eye)).sum(2) / norm
             logp = logp - eps * (term1 + term2)
             u = u + eps * direction.reshape(n, d)
             if not differentiable:
@@ -242,6 +256,8 @@ def f32(t):
 
 def case(preset, with_actor, dtype=torch.float32):
     cfg = base_config(preset)
+    if preset == "paper":  # alpha and the action bound other than 1, so their places are tested
+        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5, actionLimit=0.8)
     rng = Xoshiro256(77 if with_actor else 76)
     agent = Agent(cfg, with_actor, rng, dtype)
     s = draw(rng, 1.0, (BATCH, OBS), dtype)
@@ -275,7 +291,7 @@ def amortized_config(preset):
 def psi_case(preset, dtype=torch.float32):
     cfg, amo = base_config(preset), amortized_config(preset)
     if preset == "paper":  # a temperature other than 1, so Eq. 24's alpha on the repulsion is tested
-        cfg.update(scoreTemperature=0.5, alphaCritic=0.5, alphaActor=0.5)
+        cfg.update(svgdTemperature=0.5, alphaCritic=0.5, alphaActor=0.5, actionLimit=0.8)
     rng = Xoshiro256(78)
     agent = Agent(cfg, True, rng, dtype, amortized=amo)
     s = draw(rng, 1.0, (BATCH, OBS), dtype)
@@ -300,14 +316,30 @@ def psi_case(preset, dtype=torch.float32):
     }
 
 
-def fixtures():
+FIXTURE = os.path.join("Tests", "S2ACCoreTests", "Fixtures", "torch_s2ac.json")
+
+
+def fixtures(presets):
+    """Writes the cases of `presets`; the other presets' cases are kept as they are in the
+    existing file (PyTorch's float32 kernels differ in the last bits between CPUs, so
+    regenerating a preset whose reading did not change would rewrite it for nothing)."""
     got = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     if got != PINNED:
         sys.exit(f"torch_s2ac: need {PINNED}, found {got}")
     torch.set_num_threads(1)
+    old = {}
+    if set(presets) != {"authors-code", "paper"}:
+        with open(FIXTURE) as f:
+            old = {(c["agent"], c["config"]["preset"]): c for c in json.load(f)["cases"]}
+
+    def made(agent, preset, make):
+        return make() if preset in presets else old[(agent, preset)]
+
+    cases = [made("s2ac-phi-theta" if w else "s2ac-phi", p, lambda p=p, w=w: case(p, w))
+             for w in (False, True) for p in ("authors-code", "paper")]
+    cases += [made("s2ac-phi-theta-psi", p, lambda p=p: psi_case(p)) for p in ("authors-code", "paper")]
     out = {"versions": got, "sizes": {"obs": OBS, "act": ACT, "batch": BATCH, "particles": M, "steps": L},
-           "cases": [case(p, w) for w in (False, True) for p in ("authors-code", "paper")]
-           + [psi_case(p) for p in ("authors-code", "paper")]}
+           "cases": cases}
     write_fixture("torch_s2ac.json", out)
 
 
@@ -390,5 +422,7 @@ if __name__ == "__main__":
     ap.add_argument("mode", choices=["fixtures", "bench"])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--presets", default="authors-code,paper",
+                    help="fixtures: the presets to regenerate (the others are kept from the existing file)")
     args = ap.parse_args()
-    fixtures() if args.mode == "fixtures" else bench(args.threads, args.repeats)
+    fixtures(args.presets.split(",")) if args.mode == "fixtures" else bench(args.threads, args.repeats)

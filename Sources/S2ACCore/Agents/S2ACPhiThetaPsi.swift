@@ -83,8 +83,8 @@ public final class S2ACPhiThetaPsi: Agent {
     public let sampler: MLP<Float>
     public let samplerOptimizer: Adam<Float>
     /// w of Eq. 24: the temperature of the SVGD target exp(Q / w) the actor's sampler uses, i.e.
-    /// `scoreTemperature` (alpha in the paper presets, Eq. 24's alpha; 1 when the temperature
-    /// is folded into Q, as in the code's preset).
+    /// `svgdTemperature` (alpha in the paper presets, Eq. 24's alpha; 1 in the code's preset,
+    /// whose sampler never uses alpha).
     public let repulsionWeight: Float
     private var updateNoise: Xoshiro256
 
@@ -100,7 +100,7 @@ public final class S2ACPhiThetaPsi: Agent {
         sampler = MLP(inputs: observationDimension + actionDimension, hidden: amortized.hidden, outputs: actionDimension,
                       activation: .elu, using: &rng)
         samplerOptimizer = Adam(parameters: sampler.parameters, learningRate: amortized.learningRate)
-        repulsionWeight = Float(config.scoreTemperature ?? 1)
+        repulsionWeight = Float(config.svgdTemperature ?? 1)
         updateNoise = Xoshiro256(seed: rng.next())
     }
 

@@ -2,13 +2,16 @@ import Foundation
 
 // Soft Q-Learning (Haarnoja et al. 2017) as the authors' code runs it (`actor_sql.py`, `core.py`;
 // REFERENCE sections 3-5): twin ReLU critics with Polyak-averaged targets, an amortized SVGD
-// sampler a = actionLimit * tanh(f(s, xi)), xi ~ U[0,1)^d, whose m particles give the soft value
-// of the next state, and which is trained by pushing its output along the SVGD direction.
+// sampler a = actionLimit * tanh(f(s, xi)), xi ~ U[0,1)^d, trained by pushing its output along
+// the SVGD direction, and a soft value of the next state importance-sampled from m actions:
+// the sampler's own particles in the code, uniform draws on the action box in the `paper`
+// preset (Haarnoja et al.'s softqlearning, whose constant alpha (d log 2 - log m) assumes them).
 
 /// SQL's settings. `paper` takes the paper's shared hyperparameters (Tables 3-4) with the score
 /// exp(Q / alpha) of Haarnoja et al. 2017; `authorsCode` the defaults of `STAC/main.py` for
-/// `--actor svgd_sql`. The paper gives no SQL-specific values: the sampler itself (noise,
-/// kernel, soft value) is the code's in both presets.
+/// `--actor svgd_sql`. The paper gives no SQL-specific values; it cites Haarnoja et al. 2017,
+/// so `paper` takes the soft value's proposal and the sampler's squash correction from their
+/// softqlearning (`sql.py`), `authorsCode` the code's. Noise and kernel are the code's in both.
 public struct SQLConfig: Codable, Equatable, Sendable {
     /// Preset name written to result files (`paper`, `authors-code`, `smoke`).
     public var preset: String
@@ -38,6 +41,15 @@ public struct SQLConfig: Codable, Equatable, Sendable {
     /// Kernel bandwidth rule, `Bandwidth(parsing:)` syntax, over the m x m distances between the
     /// two particle sets (main.py `kernel_sigma_adaptive` 4 = "forth", kernels.py).
     public var bandwidth: String
+    /// The soft value's m samples a'_j: true (paper; softqlearning `_create_td_update`) uniform
+    /// on [-L, L]^d, L = actionLimit, the proposal whose importance weights give the constant
+    /// alpha (d log(2L) - log m); false (core.py `compute_loss_q`) the sampler's own particles
+    /// with alpha (d log 2 - log m), which over-estimates V most where Q is peaked.
+    public var uniformValueSamples: Bool
+    /// true (paper; softqlearning `_create_svgd_update`): the sampler's target log-density is
+    /// Q / T + sum_k log(1 - (a_k / L)^2 + 1e-6), so the score gains
+    /// -2 (a_k / L^2) / (1 - (a_k / L)^2 + 1e-6); false (core.py): Q / T alone.
+    public var squashCorrection: Bool
 
     /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
     public static func paper(envID: String) -> SQLConfig {
@@ -45,14 +57,14 @@ public struct SQLConfig: Codable, Equatable, Sendable {
         return SQLConfig(preset: "paper", particles: 10, criticHidden: [256, 256], actorHidden: [256, 256],
                          activation: .relu, criticLearningRate: 3e-4, actorLearningRate: 3e-4,
                          gamma: envID.hasPrefix("Multigoal") ? 0.8 : 0.99, tau: 0.005, alphaCritic: alpha,
-                         scoreTemperature: alpha, bandwidth: "forth")
+                         scoreTemperature: alpha, bandwidth: "forth", uniformValueSamples: true, squashCorrection: true)
     }
 
     /// The authors' `main.py` defaults for `svgd_sql` (the same for every environment).
     public static let authorsCode = SQLConfig(
         preset: "authors-code", particles: 10, criticHidden: [256, 256], actorHidden: [256, 256, 256],
         activation: .relu, criticLearningRate: 1e-3, actorLearningRate: 1e-3, gamma: 0.99, tau: 0.005,
-        alphaCritic: 0.2, scoreTemperature: nil, bandwidth: "forth")
+        alphaCritic: 0.2, scoreTemperature: nil, bandwidth: "forth", uniformValueSamples: false, squashCorrection: false)
 
     /// Small networks and few particles for smoke tests that finish in seconds (not a result of the paper).
     public static func smoke(envID: String) -> SQLConfig {
@@ -180,17 +192,23 @@ public final class SQL: Agent {
     }
 
     /// y = r + gamma (1 - terminated) V(s'), V(s') = alpha logsumexp_j(minQ'(s', a'_j) / alpha)
-    /// + alpha (d log 2 - log m), a'_j = f(s', xi_j): the importance-sampled soft value with a
-    /// uniform proposal on [-1,1]^d (core.py `compute_loss_q`). Truncated transitions bootstrap.
+    /// + alpha (d log(2L) - log m): the importance-sampled soft value with a uniform proposal on
+    /// [-L, L]^d. `uniformValueSamples`: a'_j = L (2 xi_j - 1), drawn from that proposal
+    /// (softqlearning); otherwise a'_j = f(s', xi_j) with L taken as 1 in the constant (core.py
+    /// `compute_loss_q`). `nextNoise` is U[0,1)^(batch * m * d) either way. Truncated
+    /// transitions bootstrap.
     func softTarget(batch: ReplayBatch, nextNoise: [Float]) -> Tensor<Float> {
         let b = batch.batchSize, m = config.particles, d = actionDimension
         let alpha = config.alphaCritic, gamma = config.gamma
         let q: Tensor<Float> = withNoGrad {
             let s2 = repeatRows(Tensor(batch.nextObservations, shape: [b, observationDimension]), m)
-            return critics.minTargetQ(s2, sample(s2, xi: nextNoise))
+            let actions = config.uniformValueSamples
+                ? Tensor(nextNoise.map { actionLimit * (2 * $0 - 1) }, shape: [b * m, d]) : sample(s2, xi: nextNoise)
+            return critics.minTargetQ(s2, actions)
         }
         if softValues.count != b { softValues = [Float](repeating: 0, count: b) }
-        let offset = alpha * (Double(d) * Foundation.log(2.0) - Foundation.log(Double(m)))
+        let width = config.uniformValueSamples ? 2 * Double(actionLimit) : 2.0
+        let offset = alpha * (Double(d) * Foundation.log(width) - Foundation.log(Double(m)))
         q.withUnsafeBufferPointer { qs in
             for i in 0..<b {
                 var top = -Double.infinity
@@ -206,7 +224,8 @@ public final class SQL: Agent {
     }
 
     /// The amortized SVGD step (core.py `compute_loss_pi`, kernels.py `RBF`): fixed particles
-    /// a_j = f(s, xi_j) give the score grad_a minQ(s, a_j) (divided by `scoreTemperature` if set);
+    /// a_j = f(s, xi_j) give the score grad_a minQ(s, a_j) (divided by `scoreTemperature` if set,
+    /// plus the gradient of sum log(1 - (a/L)^2 + 1e-6) with `squashCorrection`);
     /// moved particles b_i = f(s, xi'_i) get the direction
     /// `h_i = 1/m sum_j [k(a_j, b_i) score_j + grad_{a_j} k(a_j, b_i)]`, with the RBF bandwidth
     /// from the m x m squared distances |a_j - b_i|^2 of the state (detached), and the sampler
@@ -222,6 +241,7 @@ public final class SQL: Agent {
         var sigmas = [Double](repeating: 0, count: b)
         var r2 = [Double](repeating: 0, count: m * m)
         let inverseTemperature = 1 / (config.scoreTemperature ?? 1)
+        let limit = Double(actionLimit), squash = config.squashCorrection
         var surrogate = 0.0
         fixed.withUnsafeBufferPointer { a in
             score.withUnsafeBufferPointer { g in
@@ -248,7 +268,12 @@ public final class SQL: Agent {
                                 for j in 0..<m {
                                     let k = Foundation.exp(-gamma * r2[j * m + i])
                                     let aj = Double(a[base + j * d + c])
-                                    h += k * (Double(g[base + j * d + c]) * inverseTemperature - 2 * gamma * (aj - xi))
+                                    var score = Double(g[base + j * d + c]) * inverseTemperature
+                                    if squash {
+                                        let r = aj / limit
+                                        score += -2 * r / limit / (1 - r * r + 1e-6)
+                                    }
+                                    h += k * (score - 2 * gamma * (aj - xi))
                                 }
                                 h /= Double(m)
                                 directionBuffer[base + i * d + c] = Float(-h)

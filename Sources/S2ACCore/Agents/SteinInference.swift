@@ -124,7 +124,7 @@ final class SteinActingSampler {
     let policy: SteinPolicy
     let q1: MLPEvaluator, q2: MLPEvaluator
     let observationDimension: Int, actionDimension: Int
-    private let input = FloatScratch(), u = FloatScratch(), score = FloatScratch()
+    private let input = FloatScratch(), u = FloatScratch(), score = FloatScratch(), squashed = FloatScratch()
     private let seed1 = FloatScratch(), seed2 = FloatScratch()
     private var rows1: [Int] = [], rows2: [Int] = []
     private let k = FloatScratch(), ks = FloatScratch(), kx = FloatScratch()
@@ -147,9 +147,16 @@ final class SteinActingSampler {
         let seed1 = seed1.reserve(n), seed2 = seed2.reserve(n)
         for r in 0..<n { (x + r * w).update(from: s + (r / m) * o, count: o) }
         u.update(from: initial, count: n * d)
-        let eps = Float(policy.stepSize)
+        let eps = Float(policy.stepSize), limit = Float(policy.actionLimit)
+        let t = policy.squashedScore ? squashed.reserve(n * d) : u
         for _ in 0..<policy.steps {
-            for r in 0..<n { (x + r * w + o).update(from: u + r * d, count: d) }
+            if policy.squashedScore {
+                // The critics see a = L tanh(u) (SteinPolicy.score).
+                Float.unary(.tanh, u, t, n * d, 0, 0)
+                for r in 0..<n { for c in 0..<d { x[r * w + o + c] = t[r * d + c] * limit } }
+            } else {
+                for r in 0..<n { (x + r * w + o).update(from: u + r * d, count: d) }
+            }
             let y1 = q1.forward(x, rows: n), y2 = q2.forward(x, rows: n)
             // minimum's gradient: all to the smaller critic, a tie split in half. Each critic's
             // backward runs on the rows it receives a gradient from; the other rows get zeros,
@@ -172,9 +179,10 @@ final class SteinActingSampler {
             }
             addGradient(q1, seed1, rows1)
             addGradient(q2, seed2, rows2)
-            if let temperature = policy.scoreTemperature {
-                let t = Float(temperature)
-                for i in 0..<(n * d) { score[i] = score[i] / t }
+            if policy.squashedScore {
+                // g = L (1 - t^2) * grad_a Q - 2 alpha t, as SteinPolicy.score computes it.
+                let twoAlpha = Float(2 * (policy.temperature ?? 1))
+                for i in 0..<(n * d) { score[i] = score[i] * ((1 - t[i] * t[i]) * limit) - t[i] * twoAlpha }
             }
             for state in 0..<b {
                 svgdStep(u + state * m * d, score: score + state * m * d, eps: eps)
@@ -182,7 +190,6 @@ final class SteinActingSampler {
         }
         // actions = actionLimit * tanh(u), in place.
         Float.unary(.tanh, u, u, n * d, 0, 0)
-        let limit = Float(policy.actionLimit)
         for i in 0..<(n * d) { u[i] = u[i] * limit }
         guard needQ else { return (u, nil) }
         for r in 0..<n { (x + r * w + o).update(from: u + r * d, count: d) }
@@ -212,13 +219,14 @@ final class SteinActingSampler {
                    beta: 0, c: ks, ldc: d)
         Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: x, ldb: d,
                    beta: 0, c: kx, ldc: d)
-        let mf = Float(m)
+        let mf = Float(m), weight = policy.temperature.map(Float.init)
         for i in 0..<m {
             var rowSum: Float = 0
             for j in 0..<m { rowSum += k[i * m + j] }
             for c in 0..<d {
                 let e = i * d + c
-                let repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
+                var repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
+                if let alpha = weight { repulsion = repulsion * alpha }
                 let h = (ks[e] + repulsion) / mf
                 ks[e] = h * eps   // x stays intact until every row has used it
             }

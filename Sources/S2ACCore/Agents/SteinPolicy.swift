@@ -14,22 +14,55 @@ public enum SteinTraceNormalization: String, Codable, Sendable, CaseIterable {
 /// Particles are the pre-squash u ([batch * m, d], the m particles of state b in rows
 /// b*m ..< (b+1)*m); each state has its own kernel and bandwidth. After the L steps
 /// `a = actionLimit * tanh(u)` and the log-density gets the tanh correction at the final u
-/// (REFERENCE section 3).
+/// (REFERENCE section 3). The score is taken at u (the code) or at tanh(u) with the
+/// Jacobian's term (`squashedScore`, the paper's policy on actions).
 public struct SteinPolicy: Sendable, Equatable {
     public var particles: Int
     public var steps: Int
     public var stepSize: Double
     public var actionLimit: Double
-    /// The score is grad_u min(Q1,Q2)(s, u) / scoreTemperature; nil means no division
-    /// (authors' code: alpha folded in). The paper's target exp(Q/alpha) is scoreTemperature = alpha.
-    public var scoreTemperature: Double?
+    /// alpha of the target exp(Q / alpha), placed as the paper places it (Eq. 24, Appendix H.1,
+    /// Thm 3.3): the score is Q's gradient undivided and alpha weights the repulsion,
+    ///   h(a_i) = 1/m sum_j [ k(a_j, a_i) grad_{a_j} Q(s, a_j) + alpha grad_{a_j} k(a_j, a_i) ],
+    /// i.e. alpha times the standard SVGD direction on exp(Q / alpha) (the same fixed point,
+    /// a step eps * alpha in the standard scale). Thm 3.3's kernel terms then carry alpha:
+    ///   log q^L = log q^0 + eps / (m sigma^2) sum_l sum_{j != i} k_ij ((a_i - a_j) . grad Q(a_j)
+    ///             + alpha / sigma^2 |a_i - a_j|^2 - d alpha).
+    /// nil: the authors' sampler (actor_svgd.py `phi`), which never uses alpha (weight 1).
+    public var temperature: Double?
+    /// Score the particles at the actions the critics see (the `paper` preset). The sampler
+    /// moves u and the environment receives a = L tanh(u); the paper's policy is exp(Q(s, a) / alpha)
+    /// on actions, which in u is p(u) ~ exp(Q(s, L tanh u) / alpha) |det J(u)|, J = da/du =
+    /// L diag(1 - tanh^2 u). In the paper's alpha placement the score is alpha grad_u log p(u):
+    ///   g(u) = grad_u Q(s, L tanh u) + alpha grad_u log|det J(u)|
+    ///        = L (1 - tanh^2 u) * grad_a Q(s, a) - 2 alpha tanh u      (d/du log(1 - tanh^2 u) = -2 tanh u),
+    /// and g takes grad Q's place everywhere: h(u_i) = 1/m sum_j [k(u_j, u_i) g(u_j) + alpha grad_{u_j} k(u_j, u_i)]
+    /// (alpha times the standard SVGD direction on p(u)), and Thm 3.3 with g gives log q^L(u^L);
+    /// log pi(a) = log q^L(u^L) - log|det J(u^L)| (the tanh correction below). false: Q is scored
+    /// at u itself (the authors' code), so the sampler follows the critic outside [-1, 1]^d,
+    /// where it was never trained, and the policy on actions is not exp(Q / alpha).
+    public var squashedScore: Bool
     public var bandwidth: Bandwidth
     public var traceNormalization: SteinTraceNormalization
 
-    public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, scoreTemperature: Double?,
-                bandwidth: Bandwidth = .forth, traceNormalization: SteinTraceNormalization = .authors) {
+    public init(particles: Int, steps: Int, stepSize: Double, actionLimit: Double, temperature: Double?,
+                squashedScore: Bool = false, bandwidth: Bandwidth = .forth,
+                traceNormalization: SteinTraceNormalization = .authors) {
         self.particles = particles; self.steps = steps; self.stepSize = stepSize; self.actionLimit = actionLimit
-        self.scoreTemperature = scoreTemperature; self.bandwidth = bandwidth; self.traceNormalization = traceNormalization
+        self.temperature = temperature; self.squashedScore = squashedScore; self.bandwidth = bandwidth
+        self.traceNormalization = traceNormalization
+    }
+
+    /// The score g of the step at the particles `u` ([n, d]): grad_u min(Q1,Q2)(s, u), or with
+    /// `squashedScore` L (1 - t^2) * grad_a min(Q1,Q2)(s, a) - 2 alpha t, t = tanh(u), a = L t
+    /// (the acting path computes the same operations in the same order).
+    func score<T: TensorScalar>(observations: Tensor<T>, u: Tensor<T>, createGraph: Bool,
+                                minQ: (Tensor<T>, Tensor<T>) -> Tensor<T>) -> Tensor<T> {
+        guard squashedScore else { return grad(of: minQ(observations, u).sum(), wrt: [u], createGraph: createGraph)[0] }
+        let t = u.tanh()
+        let a = t * T(actionLimit)
+        let gA = grad(of: minQ(observations, a).sum(), wrt: [a], createGraph: createGraph)[0]
+        return gA * ((T(1) - t * t) * T(actionLimit)) - t * T(2 * (temperature ?? 1))
     }
 
     /// What one run of the sampler returns.
@@ -86,9 +119,8 @@ public struct SteinPolicy: Sendable, Equatable {
         var sigmas: [[Double]] = []
         var exact = exactLogDeterminant ? logQ0.scalars.map(Double.init) : []
         for _ in 0..<steps {
-            let q = minQ(observations, u)
-            var score = grad(of: q.sum(), wrt: [u], createGraph: differentiable || exactLogDeterminant)[0]
-            if let temperature = scoreTemperature { score = score / T(temperature) }
+            let score = score(observations: observations, u: u, createGraph: differentiable || exactLogDeterminant,
+                              minQ: minQ)
             let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
             let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
             let r2 = diff.square().sum(axis: 3)                                    // [b, m, m]
@@ -98,15 +130,17 @@ public struct SteinPolicy: Sendable, Equatable {
             let ks = k.matmul(s)                                                   // sum_j k_ij s_j
             let rowSum = k.sum(axis: 2, keepDims: true)
             // sum_j grad_{u_j} k(u_j, u_i) = 2 gamma sum_j k_ij (u_i - u_j)
-            let repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
+            var repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
+            if let alpha = temperature { repulsion = repulsion * T(alpha) }
             let h = (ks + repulsion) / T(m)
-            // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i.
+            // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i (2 gamma = 1 / sigma^2).
             //   term1 = -2 gamma sum_j k_ij (u_i - u_j) . s_j
-            //   term2 = sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)
+            //   term2 = alpha sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)
             let us = (x * s).sum(axis: 2, keepDims: true)                          // u_j . s_j
             let term1 = ((x * ks).sum(axis: 2) - k.matmul(us).reshaped([b, m])) * gamma.reshaped([b, 1]) * T(-2)
             let g2 = gamma * T(2)
-            let term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
+            var term2 = (k * (g2 * T(d) - g2 * g2 * r2)).sum(axis: 2) - g2.reshaped([b, 1]) * T(d)
+            if let alpha = temperature { term2 = term2 * T(alpha) }
             logSVGD = logSVGD - (term1 + term2) * (eps / norm)
             let next = u + h.reshaped([n, d]) * eps
             if exactLogDeterminant { subtractExactLogDeterminants(next, u, m: m, into: &exact) }

@@ -17,7 +17,7 @@ public struct MultigoalPreset: Codable, Equatable, Sendable {
     public var seeds: Int
     /// Environment steps of each run (TrainRunConfig's multigoal default, 20000; main.py: 5e4).
     public var steps: Int
-    /// Test episodes per run (paper Fig 6 and main.py's num_test_episodes on multigoal: 20).
+    /// Test episodes per run and test rule (paper Fig 6 and main.py's num_test_episodes on multigoal: 20).
     public var testEpisodes: Int
     /// Record mu_theta, sigma_theta at the critical states every this many steps (Fig 11;
     /// main.py's stats_steps_freq: 400).
@@ -74,8 +74,11 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
     public var agent: String
     public var alpha: Double
     public var seed: Int
-    /// How test episodes pick actions: the schedule's test rule (`amortized` for the psi agent,
-    /// set by `TrainRunConfig`).
+    /// How test episodes pick actions, each rule on its own episodes. S2AC and SQL: `random` (a
+    /// draw from the policy itself), `softmax` over Q of the particles (beta = 1 on raw Q, on
+    /// top of the policy's exp(Q / alpha)) and `max` (the paper does not say which its figures
+    /// used; the authors' code logs `max` and `softmax`), after `amortized` for the psi agent;
+    /// SAC and SAC-NF: their test rule (the mean action).
     public var testSelections: [ActionSelection]
     public var train: TrainRunConfig
 
@@ -83,7 +86,14 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
         self.preset = preset.restricted(agent: agent, alpha: alpha); self.agent = agent; self.alpha = alpha; self.seed = seed
         train = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: preset.trainPreset, seed: seed,
                                            steps: preset.steps, alpha: alpha)
-        testSelections = [train.schedule.evaluationSelection]
+        testSelections = Self.testSelections(agent: agent, scheduleRule: train.schedule.evaluationSelection)
+    }
+
+    /// The test rules of `agent` (see `testSelections`).
+    public static func testSelections(agent: String, scheduleRule: ActionSelection) -> [ActionSelection] {
+        guard agent.hasPrefix("s2ac") || agent == "sql" else { return [scheduleRule] }
+        let particleRules: [ActionSelection] = [.random, .softmax, .max]
+        return particleRules.contains(scheduleRule) ? particleRules : [scheduleRule] + particleRules
     }
 
     /// `<agent>_alpha<alpha>_seed<seed>.h5`.
@@ -149,6 +159,9 @@ public struct MultigoalEpisodes: Equatable {
     public var lengths: [Int]
     /// 0 = G1, 1 = G2, 2 = G3, -1 = none.
     public var goals: [Int]
+    /// Distance from the episode's last position to the nearest goal (under 0.5 when a goal
+    /// was reached): a goal share alone hides "almost there".
+    public var finalDistances: [Double]
     public var returns: [Double]
     /// Step (1-based) of the first blocked move, -1 when the wall was never met.
     public var firstHit: [Int]
@@ -162,7 +175,7 @@ public struct MultigoalEpisodes: Equatable {
         var out = MultigoalEpisodes(selection: selection, maxSteps: t,
                                     positions: [Double](repeating: .nan, count: episodes * (t + 1) * 2),
                                     actions: [Double](repeating: .nan, count: episodes * t * 2),
-                                    lengths: [], goals: [], returns: [], firstHit: [])
+                                    lengths: [], goals: [], finalDistances: [], returns: [], firstHit: [])
         for e in 0..<episodes {
             var obs = env.reset(using: &rng)
             var total = 0.0, step = 0, hit = -1
@@ -179,8 +192,14 @@ public struct MultigoalEpisodes: Equatable {
                 if r.terminated || r.truncated { break }
             }
             out.lengths.append(step); out.goals.append(env.reachedGoal ?? -1); out.returns.append(total); out.firstHit.append(hit)
+            out.finalDistances.append(Self.nearestGoalDistance(x: obs[0], y: obs[1]))
         }
         return out
+    }
+
+    /// Distance from (x, y) to the nearest of the three goals.
+    public static func nearestGoalDistance(x: Double, y: Double) -> Double {
+        Multigoal.goals.map { ((x - $0.x) * (x - $0.x) + (y - $0.y) * (y - $0.y)).squareRoot() }.min()!
     }
 
     /// The (s_t, a_t) pairs of every episode, as Float rows ([n * 2] each).
@@ -199,6 +218,7 @@ public struct MultigoalEpisodes: Equatable {
         try g.write("actions", actions, shape: [count, maxSteps, 2])
         try g.write("lengths", lengths)
         try g.write("goals", goals)
+        try g.write("final_distance", finalDistances)
         try g.write("returns", returns)
         try g.write("first_hit", firstHit)
     }
@@ -209,13 +229,24 @@ public struct MultigoalEpisodes: Equatable {
         }
         let p = try g.read("positions", as: Double.self)
         guard p.shape.count == 3, p.shape[2] == 2, p.shape[1] >= 2 else { throw InputError("\(g.file.path):\(g.path): bad positions") }
-        let out = MultigoalEpisodes(selection: selection, maxSteps: p.shape[1] - 1, positions: p.values,
+        let lengths = try g.read("lengths", as: Int.self).values
+        let n = p.shape[0], width = p.shape[1]
+        guard lengths.count == n, lengths.allSatisfy({ $0 >= 0 && $0 < width }) else {
+            throw InputError("\(g.file.path):\(g.path): bad episode lengths")
+        }
+        // Files written before final distances were recorded: from the last positions.
+        let distances = g.kind(of: "final_distance") == .dataset
+            ? try g.read("final_distance", as: Double.self).values
+            : (0..<n).map { e in
+                let k = (e * width + lengths[e]) * 2
+                return nearestGoalDistance(x: p.values[k], y: p.values[k + 1])
+            }
+        let out = MultigoalEpisodes(selection: selection, maxSteps: width - 1, positions: p.values,
                                     actions: try g.read("actions", as: Double.self).values,
-                                    lengths: try g.read("lengths", as: Int.self).values, goals: try g.read("goals", as: Int.self).values,
-                                    returns: try g.read("returns", as: Double.self).values,
+                                    lengths: lengths, goals: try g.read("goals", as: Int.self).values,
+                                    finalDistances: distances, returns: try g.read("returns", as: Double.self).values,
                                     firstHit: try g.read("first_hit", as: Int.self).values)
-        let n = p.shape[0]
-        guard out.lengths.count == n, out.goals.count == n, out.returns.count == n, out.firstHit.count == n,
+        guard out.goals.count == n, out.finalDistances.count == n, out.returns.count == n, out.firstHit.count == n,
               out.actions.count == n * out.maxSteps * 2 else {
             throw InputError("\(g.file.path):\(g.path): test episode arrays differ in length")
         }

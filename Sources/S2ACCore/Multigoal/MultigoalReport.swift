@@ -11,7 +11,8 @@ public struct MultigoalReporter: ResultReporter {
     public var tables: [String: [String]] {
         [
             "multigoal_goals": Self.key + ["selection", "episodes", "goal", "share"],
-            "multigoal_returns": Self.key + ["selection", "episodes", "mean_return", "mean_length"],
+            "multigoal_returns": Self.key + ["selection", "episodes", "mean_return", "mean_length", "mean_final_distance"],
+            "multigoal_episodes": Self.key + ["selection", "episode", "goal", "final_distance", "length", "return"],
             "multigoal_entropy": Self.key + ["where", "state", "x", "y", "entropy", "reason"],
             "multigoal_smoothness": Self.key + ["selection", "points", "m1", "m2", "reason"],
             "multigoal_q0": Self.key + ["step", "state", "x", "y", "mean_x", "mean_y", "std_x", "std_y", "reason"],
@@ -50,7 +51,13 @@ public struct MultigoalReporter: ResultReporter {
                 out["multigoal_goals", default: []].append(key + [name, String(e.count), goalName, csvNumber(share(g == 3 ? -1 : g))])
             }
             out["multigoal_returns", default: []].append(key + [name, String(e.count), csvNumber(e.returns.reduce(0, +) / n),
-                                                                csvNumber(Double(e.lengths.reduce(0, +)) / n)])
+                                                                csvNumber(Double(e.lengths.reduce(0, +)) / n),
+                                                                csvNumber(e.finalDistances.reduce(0, +) / n)])
+            for i in 0..<e.count {
+                out["multigoal_episodes", default: []].append(key + [name, String(i), Self.goalNames[e.goals[i] < 0 ? 3 : e.goals[i]],
+                                                                     csvNumber(e.finalDistances[i]), String(e.lengths[i]),
+                                                                     csvNumber(e.returns[i])])
+            }
             let sm = try tests.group(name).group("smoothness")
             if let reason = try sm.attribute("unavailable")?.stringValue {
                 out["multigoal_smoothness", default: []].append(key + [name, "0", "", "", reason])

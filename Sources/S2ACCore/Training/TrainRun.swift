@@ -128,8 +128,9 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             if env.hasPrefix("Ant") { c.alphaCritic = 0.2; c.alphaActor = 0.2 }
         }
         if let alpha { c.alphaCritic = alpha; c.alphaActor = alpha }
-        // The paper's target density is exp(Q / alpha); the code's (nil) leaves Q undivided.
-        if c.scoreTemperature != nil { c.scoreTemperature = c.alphaCritic }
+        // The paper's target density is exp(Q / alpha) with alpha on the repulsion (Eq. 24);
+        // the code's sampler (nil) never uses alpha.
+        if c.svgdTemperature != nil { c.svgdTemperature = c.alphaCritic }
         c.actionLimit = actionLimit
         return c
     }
