@@ -33,7 +33,9 @@ public struct ClaimEvaluator {
         let missing = out.cases.filter { $0.pass == nil }.map { ($0.label.isEmpty ? "" : $0.label + ": ") + $0.text }
         if !missing.isEmpty { parts.append("no data for " + missing.joined(separator: ", ")) }
         if out.cases.isEmpty { parts = ["no result rows for this rule"] }
-        return ClaimResult(claim: claim, verdict: verdict, ours: parts.joined(separator: "; "), sources: out.sources, budget: out.budget)
+        // A budget is reported only for a claim that read rows of it.
+        return ClaimResult(claim: claim, verdict: verdict, ours: parts.joined(separator: "; "), sources: out.sources,
+                           budget: out.sources.isEmpty ? "" : out.budget)
     }
 
     // MARK: - dispatch
