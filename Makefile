@@ -27,7 +27,7 @@ help:
 	@echo "make test            build and run every test"
 	@echo "make bench           speed benchmarks -> Results/bench/*.csv ($(BENCHES))"
 	@echo "make assets          pinned MuJoCo models into assets/mujoco/"
-	@echo "make report          CSV tables under Results/tables/ from every Results/**/*.h5"
+	@echo "make report          CSV tables under Results/tables/ and the reviewer's page Results/report/index.html (every paper claim beside ours)"
 	@echo "make deps            install missing Debian and Python packages"
 	@echo "make build           release build of the library and every executable"
 

@@ -18,6 +18,7 @@ rliable: build
 	@test -f "$(RLIABLE_SCORES)" || { echo "make rliable: no scores at $(RLIABLE_SCORES); pass a CSV (algorithm,task,run,score[,step]) as RLIABLE_SCORES=FILE" >&2; exit 2; }
 	$(BIN)/rliable-stats --scores $(RLIABLE_SCORES) --out $(RLIABLE_OUT) --seed $(RLIABLE_SEED) $(RLIABLE_ARGS)
 	python3 scripts/plots/rliable_plots.py --tables $(RLIABLE_OUT)
+	$(BIN)/report --results Results
 
 # The pinned rliable, in a venv of its own; a failed install (PyPI unreachable) leaves no venv,
 # and the bench then skips the rliable column with a note.

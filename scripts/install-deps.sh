@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the suite needs, only when it is missing (idempotent; safe to run often).
-#   Debian packages: C libraries (HDF5, MuJoCo 2.2.2, OpenBLAS), pkg-config, hdf5-tools (h5dump).
+#   Debian packages: C libraries (HDF5, MuJoCo 2.2.2, OpenBLAS), pkg-config, hdf5-tools (h5dump),
+#   chromium (the reviewer's page is checked in headless Chromium by a test).
 #   Python packages for scripts/plots (pinned in scripts/requirements-plots.txt).
 # Run as root on Debian 12 (the Makefile calls it before every build).
 set -euo pipefail
 
-debs=(libhdf5-dev libmujoco-dev libopenblas-dev pkg-config hdf5-tools)
+debs=(libhdf5-dev libmujoco-dev libopenblas-dev pkg-config hdf5-tools chromium)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
