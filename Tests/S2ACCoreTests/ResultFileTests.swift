@@ -104,6 +104,34 @@ private struct DemoReporter: ResultReporter {
 }
 
 @Suite struct ReportTests {
+    /// A FIFO named like a result file (`x.h5`) is never opened (a reader would block on it for
+    /// ever): `report` names it in a warning and reports the rest, `rliable-stats --runs`
+    /// refuses the folder with one line.
+    @Test func aFIFONamedLikeAResultIsNotRead() throws {
+        let folder = makeTemporaryFolder("report-fifo")
+        #expect(mkfifo(folder + "/x.h5", 0o644) == 0)
+        let r = try runSuiteTool("report", ["--results", folder, "--tables", folder + "/tables", "--no-page"], timeout: 120)
+        #expect(r.code == 1 && r.err.contains("x.h5: not a regular file"), "\(r.code) \(r.err)")
+        let q = try runSuiteTool("rliable-stats", ["--runs", folder, "--out", folder + "/rliable"], timeout: 120)
+        #expect(q.code == 2 && q.err.contains("not a regular file") && q.err.split(separator: "\n").count == 1, "\(q.code) \(q.err)")
+    }
+
+    /// Tables are rebuilt from the files that exist: when the last file behind a table is gone,
+    /// the table goes too, instead of listing it still.
+    @Test func aTableWithoutFilesIsRemoved() throws {
+        let folder = makeTemporaryFolder("report-stale")
+        let run = folder + "/sac.h5"
+        let t = try runSuiteTool("train", ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", "100", "--out", run, "--quiet"])
+        #expect(t.code == 0, "\(t.err)")
+        let tables = folder + "/tables"
+        #expect(try runSuiteTool("report", ["--results", folder, "--tables", tables, "--no-page"]).code == 0)
+        #expect(FileManager.default.fileExists(atPath: tables + "/train_runs.csv"))
+        try FileManager.default.removeItem(atPath: run)
+        #expect(try runSuiteTool("report", ["--results", folder, "--tables", tables, "--no-page"]).code == 0)
+        #expect(!FileManager.default.fileExists(atPath: tables + "/train_runs.csv"))
+        #expect(try String(contentsOfFile: tables + "/runs.csv", encoding: .utf8).split(separator: "\n").count == 1)
+    }
+
     @Test func reportsGoodFilesAndWarnsAboutTheRest() throws {
         let results = makeTemporaryFolder("report")
         for (i, name) in ["b/two.h5", "a/one.h5"].enumerated() {

@@ -14,7 +14,7 @@ var builtProductsFolder: URL {
 
 /// Runs a program, returning its exit code, standard output and standard error.
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+func runProgram(_ executable: String, _ arguments: [String], timeout: Double? = nil) throws -> (code: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -22,6 +22,15 @@ func runProgram(_ executable: String, _ arguments: [String]) throws -> (code: In
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    // A program that hangs is killed after `timeout` seconds (its result then shows SIGKILL).
+    let finished = DispatchSemaphore(value: 0)
+    if let timeout {
+        let pid = p.processIdentifier
+        Thread.detachNewThread {
+            if finished.wait(timeout: .now() + timeout) == .timedOut { kill(pid, SIGKILL) }
+        }
+    }
+    defer { finished.signal() }
     // Standard error is drained on its own thread: read one after the other, a child that
     // fills the stderr pipe while we wait for its stdout to end would block both for ever.
     nonisolated(unsafe) var e = Data()
@@ -38,11 +47,11 @@ func runProgram(_ executable: String, _ arguments: [String]) throws -> (code: In
 
 /// Runs one of the suite's executables from the build folder.
 @discardableResult
-func runSuiteTool(_ name: String, _ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+func runSuiteTool(_ name: String, _ arguments: [String], timeout: Double? = nil) throws -> (code: Int32, out: String, err: String) {
     let url = builtProductsFolder.appendingPathComponent(name)
     guard FileManager.default.isExecutableFile(atPath: url.path) else {
         throw NSError(domain: "tests", code: 1,
                       userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not built: run `make test`, which builds it first"])
     }
-    return try runProgram(url.path, arguments)
+    return try runProgram(url.path, arguments, timeout: timeout)
 }

@@ -179,12 +179,7 @@ public struct ResultData {
             throw InputError("no results folder at \(resultsFolder)")
         }
         let root = URL(fileURLWithPath: resultsFolder).standardizedFileURL
-        var paths: [String] = []
-        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) {
-            for case let url as URL in walker where url.pathExtension == "h5" && !url.path.hasSuffix(".ckpt.h5") {
-                paths.append(url.standardizedFileURL.path)
-            }
-        }
+        let paths = resultFilePaths(under: root.path).files
         var data = ResultData()
         for path in paths.sorted() {
             let relative = String(path.dropFirst(root.path.count + 1))

@@ -78,19 +78,13 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     }
     let root = URL(fileURLWithPath: resultsFolder).standardizedFileURL
     let tablesRoot = URL(fileURLWithPath: tablesFolder).standardizedFileURL.path
-    var paths: [String] = []
-    if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil,
-                                                   options: [.skipsHiddenFiles]) {
-        for case let url as URL in walker {
-            let p = url.standardizedFileURL.path
-            if p.hasPrefix(tablesRoot + "/") { continue }
-            // Checkpoints (`*.ckpt.h5`) are training state, not results.
-            if url.pathExtension == "h5" && !p.hasSuffix(".ckpt.h5") { paths.append(p) }
-        }
-    }
-    paths.sort()
+    let found = resultFilePaths(under: root.path, excluding: tablesRoot)
+    let paths = found.files
 
     var outcome = ReportOutcome()
+    for path in found.skipped {
+        outcome.warnings.append("\(String(path.dropFirst(root.path.count + 1))): not a regular file, not read")
+    }
     var tables: [String: CSVTable] = [:]
     var runs = CSVTable(columns: ["file", "kind", "seed", "git_commit", "git_dirty", "start_time", "end_time",
                                  "swift_version", "hdf5_version", "mujoco_version", "host"])
@@ -121,6 +115,12 @@ public func runReport(resultsFolder: String, tablesFolder: String,
         }
     }
     tables["runs"] = runs
+    // The tables are rebuilt as a whole: a table none of today's files produces (its last
+    // result file was deleted, say) is removed rather than left listing what no longer exists.
+    for name in Set(reporters.flatMap { $0.tables.keys }).subtracting(tables.keys).sorted() {
+        let stale = tablesRoot + "/" + name + ".csv"
+        if FileManager.default.fileExists(atPath: stale) { try? FileManager.default.removeItem(atPath: stale) }
+    }
     for name in tables.keys.sorted() {
         let path = tablesRoot + "/" + name + ".csv"
         try tables[name]!.write(to: path)

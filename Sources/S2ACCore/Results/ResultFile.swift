@@ -206,6 +206,27 @@ private func keepAside(_ temporary: String, _ final: String) throws -> Never {
     throw InputError("\(final) was written by another process while this one ran; this result is left in \(temporary)")
 }
 
+/// The result files below `root`, sorted: `*.h5` files that are not checkpoints (`*.ckpt.h5`),
+/// outside hidden files and folders (temporaries are `.NAME.partial-PID`) and outside
+/// `excluding` (a folder). `skipped` lists the `*.h5` entries that are not regular files (a
+/// FIFO or socket would block a reader for ever), for the caller to name.
+public func resultFilePaths(under root: String, excluding: String? = nil) -> (files: [String], skipped: [String]) {
+    let base = URL(fileURLWithPath: root).standardizedFileURL
+    let excluded = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path + "/" }
+    var files: [String] = [], skipped: [String] = []
+    guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey],
+                                                      options: [.skipsHiddenFiles]) else { return ([], []) }
+    for case let url as URL in walker {
+        let path = url.standardizedFileURL.path
+        if let excluded, path.hasPrefix(excluded) { continue }
+        guard url.pathExtension == "h5", !path.hasSuffix(".ckpt.h5") else { continue }
+        let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+        if values?.isDirectory == true { continue }
+        if values?.isRegularFile == true && isRegularFile(path) { files.append(path) } else { skipped.append(path) }
+    }
+    return (files.sorted(), skipped.sorted())
+}
+
 /// Throws `InputError` when a result already exists at `path` and `force` is false. Commands
 /// call it before any computation, so a refusal costs nothing; `ResultWriter` checks again.
 public func requireWritableResult(path: String, force: Bool) throws {

@@ -47,13 +47,11 @@ public struct TrainRunScoreSource: ScoreSource {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw InputError("no folder of run files at \(folder)")
         }
-        var files: [String] = []
-        if let walker = FileManager.default.enumerator(atPath: folder) {
-            for case let relative as String in walker
-            where relative.hasSuffix(".h5") && !relative.hasSuffix(".ckpt.h5") && !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
-                files.append(folder + "/" + relative)
-            }
+        let found = resultFilePaths(under: folder)
+        if let first = found.skipped.first {
+            throw InputError("\(first) is not a regular file; move it out of \(folder)")
         }
+        let files = found.files
         var lines = ["algorithm,task,run,score,step"]
         for path in files.sorted() {
             let file: HDF5File
