@@ -76,8 +76,10 @@ struct MultigoalModes: ParsableCommand {
         }
         if let alphas {
             let values = alphas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1000 }) else {
-                throw InputError("--alphas must be a comma-separated list of numbers in (0, 1000], got '\(alphas)'")
+            let range = TrainRunConfig.alphaRange
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil && range.contains($0!) }) else {
+                throw InputError("--alphas must be a comma-separated list of numbers in \(range.lowerBound)...\(range.upperBound) "
+                                 + "(as train --alpha), got '\(alphas)'")
             }
             p.alphas = values.map { $0! }
         }

@@ -96,7 +96,7 @@ struct Train: ParsableCommand {
         guard ["paper", "authors-code", "smoke"].contains(preset) else {
             throw ValidationError("--preset must be paper, authors-code or smoke, got '\(preset)'")
         }
-        if let alpha { try requireRange(alpha, 1e-6...1e3, flag: "alpha") }
+        if let alpha { try requireRange(alpha, TrainRunConfig.alphaRange, flag: "alpha") }
         try requireRange(seed, 0...Int(Int32.max), flag: "seed")
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
         if let evalEvery { try requireRange(evalEvery, 0...100_000_000, flag: "eval-every") }
@@ -151,6 +151,13 @@ struct Train: ParsableCommand {
             }
             if let signal = StopSignals.received { try stop(t, signal: signal, writer: writer, checkpointPath: checkpointPath,
                                                             configJSON: configJSON) }
+        }
+        if let divergence = trainer.divergence {
+            writer.abandon()
+            let kept = checkpointEvery > 0 && FileManager.default.fileExists(atPath: checkpointPath)
+                ? "; the last checkpoint before it is kept in \(checkpointPath)" : ""
+            FileHandle.standardError.write(Data("train: diverged at \(divergence); no result written\(kept)\n".utf8))
+            Foundation.exit(SuiteExit.diverged)
         }
         let group = try writer.root.createGroup("train")
         try trainer.writeResults(to: group)

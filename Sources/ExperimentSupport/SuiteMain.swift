@@ -9,6 +9,8 @@ public enum SuiteExit {
     /// Stopped by SIGTERM or SIGINT after writing a checkpoint: rerunning with `--resume`
     /// continues the run bit for bit (EX_TEMPFAIL; a cluster batch script requeues on it).
     public static let stoppedWithCheckpoint: Int32 = 75
+    /// Training diverged (a loss or a test return not finite): no result was written.
+    public static let diverged: Int32 = 3
 }
 
 extension ParsableCommand {

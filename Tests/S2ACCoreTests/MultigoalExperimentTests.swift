@@ -177,6 +177,43 @@ import S2ACCore
         #expect(!FileManager.default.fileExists(atPath: a + "/runs/s2ac-phi_alpha1.0_seed0.h5"))
     }
 
+    /// A run file whose arrays disagree with each other (the entropy grid cut short, a goal
+    /// index out of range) is named by `report` and left out; no value is read past an array.
+    @Test func malformedRunFilesAreNamedNotReported() throws {
+        let folder = makeTemporaryFolder("multigoal")
+        let r = try runSuiteTool("multigoal-modes", ["--preset", "smoke", "--agents", "sac", "--alphas", "1", "--seeds", "1",
+                                                     "--steps", "120", "--out", folder, "--quiet"])
+        #expect(r.code == 0, "\(r.err)")
+        let runs = folder + "/runs"
+        let good = runs + "/sac_alpha1.0_seed0.h5"
+        let grid = runs + "/grid.h5", goal = runs + "/goal.h5"
+        try FileManager.default.copyItem(atPath: good, toPath: grid)
+        try FileManager.default.copyItem(atPath: good, toPath: goal)
+        do {
+            let f = try HDF5File.open(at: grid, writable: true)
+            defer { f.close() }
+            let entropy = try f.root.group("entropy")
+            try entropy.remove("grid")
+            try entropy.write("grid", [Double](repeating: 1, count: 12))
+        }
+        do {
+            let f = try HDF5File.open(at: goal, writable: true)
+            defer { f.close() }
+            let tests = try f.root.group("test")
+            let g = try tests.group(try tests.memberNames().sorted()[0])
+            let n = try g.read("goals", as: Int.self).values.count
+            try g.remove("goals")
+            try g.write("goals", [Int](repeating: 7, count: n))
+        }
+        let tables = folder + "/tables"
+        let rep = try runSuiteTool("report", ["--results", folder, "--tables", tables, "--no-page"])
+        #expect(rep.code == 1, "\(rep.err)")
+        #expect(rep.err.contains("grid.h5") && rep.err.contains("entropy grid holds 12 values"), "\(rep.err)")
+        #expect(rep.err.contains("goal.h5") && rep.err.contains("out of range"), "\(rep.err)")
+        let goals = try String(contentsOfFile: tables + "/multigoal_goals.csv", encoding: .utf8)
+        #expect(!goals.contains("nan") && !goals.contains("inf"))
+    }
+
     @Test func smokeCampaignThroughObstacleAndReport() throws {
         let folder = makeTemporaryFolder("multigoal")
         let r = try runSuiteTool("multigoal-modes", ["--preset", "smoke", "--agents", "sac,s2ac-phi-theta", "--alphas", "1",

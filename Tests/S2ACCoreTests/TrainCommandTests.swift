@@ -94,6 +94,27 @@ import S2ACCore
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("partial") }.isEmpty)
     }
 
+    /// Crafted checkpoints (a negative update count, a step before the start or past the run's
+    /// end) are refused with one line, never resumed.
+    @Test func craftedCheckpointsAreRefused() throws {
+        let folder = makeTemporaryFolder("train-crafted")
+        let out = folder + "/sac.h5", checkpoint = folder + "/sac.ckpt.h5"
+        let args = ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", "200", "--seed", "1",
+                    "--out", out, "--quiet", "--checkpoint-every", "100"]
+        let first = try runSuiteTool("train", args)
+        #expect(first.code == 0, "\(first.err)")
+        let good = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        for (name, value) in [("updates", -1), ("step", 1_000_000_000), ("step", -50), ("episode_step", 5000)] {
+            try good.write(to: URL(fileURLWithPath: checkpoint))
+            let f = try HDF5File.open(at: checkpoint, writable: true)
+            try f.root.setAttribute(name, .int(value))
+            f.close()
+            let r = try runSuiteTool("train", args + ["--resume", "--force"])
+            #expect(r.code == 2 && r.err.contains("out of range") && r.err.split(separator: "\n").count == 1,
+                    "\(name) = \(value): \(r.code) \(r.err)")
+        }
+    }
+
     /// `report` turns run files into train_runs.csv and train_curves.csv and skips checkpoints.
     @Test func reportReadsRunFiles() throws {
         let folder = makeTemporaryFolder("train-report")

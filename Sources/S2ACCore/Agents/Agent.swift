@@ -22,6 +22,14 @@ public struct UpdateMetrics: Sendable, Equatable {
     /// Further named values (entropy estimates, kernel bandwidth, ...).
     public var extra: [String: Double]
 
+    /// The first loss that is NaN or infinite (critic, then actor). The extras are diagnostics
+    /// and may legitimately be undefined, so they do not count.
+    public var firstNonFinite: (name: String, value: Double)? {
+        if !criticLoss.isFinite { return ("critic_loss", criticLoss) }
+        if let a = actorLoss, !a.isFinite { return ("actor_loss", a) }
+        return nil
+    }
+
     public init(criticLoss: Double, actorLoss: Double? = nil, extra: [String: Double] = [:]) {
         self.criticLoss = criticLoss
         self.actorLoss = actorLoss

@@ -273,6 +273,16 @@ public struct HDF5Group {
         }
     }
 
+    /// Removes the link `name` (a dataset or a group) from this group, so it can be written
+    /// anew. The file does not shrink; the object is gone once no link names it.
+    public func remove(_ name: String) throws {
+        try withHDF5 {
+            guard H5Ldelete(file.id, child(name), s2ac_H5P_DEFAULT()) >= 0 else {
+                throw HDF5Error("\(file.path): cannot remove \(child(name))" + (hdf5ErrorDetail().map { ": \($0)" } ?? ""))
+            }
+        }
+    }
+
     /// What `name` is: a group, a dataset, or something else (nil when absent).
     public func kind(of name: String) -> HDF5ObjectKind? {
         withHDF5 {

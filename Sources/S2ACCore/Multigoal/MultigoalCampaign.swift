@@ -250,6 +250,10 @@ public struct MultigoalEpisodes: Equatable {
               out.actions.count == n * out.maxSteps * 2 else {
             throw InputError("\(g.file.path):\(g.path): test episode arrays differ in length")
         }
+        guard out.goals.allSatisfy({ (-1..<Multigoal.goals.count).contains($0) }),
+              out.firstHit.allSatisfy({ $0 >= -1 && $0 < width }) else {
+            throw InputError("\(g.file.path):\(g.path): a goal index or an obstacle step is out of range")
+        }
         return out
     }
 }
@@ -278,6 +282,9 @@ public enum MultigoalRun {
         }
         recordQ0(0)
         trainer.run { t in if t.step % spec.preset.q0Every == 0 { recordQ0(t.step) } }
+        if let divergence = trainer.divergence {
+            throw InputError("\(spec.runID) diverged at \(divergence); no run file written")
+        }
 
         let writer = try ResultWriter(path: path, kind: MultigoalKinds.run, config: spec, seed: spec.seed, force: force)
         try trainer.writeResults(to: writer.root.createGroup("train"))

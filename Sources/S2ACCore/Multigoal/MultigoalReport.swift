@@ -79,10 +79,15 @@ public struct MultigoalReporter: ResultReporter {
         if let reason = try g.attribute("unavailable")?.stringValue { return [key + ["", "", "", "", "", reason]] }
         var rows: [[String]] = []
         let axis = try g.read("axis", as: Double.self).values, grid = try g.read("grid", as: Double.self).values
+        let critical = try g.read("critical", as: Double.self).values
+        guard grid.count == axis.count * axis.count, critical.count <= Multigoal.criticalStates.count else {
+            throw InputError("\(g.file.path):\(g.path): the entropy grid holds \(grid.count) values for a \(axis.count) x \(axis.count) axis"
+                             + " and \(critical.count) critical states")
+        }
         for (j, y) in axis.enumerated() { for (i, x) in axis.enumerated() {
             rows.append(key + ["grid", "", csvNumber(x), csvNumber(y), csvNumber(grid[j * axis.count + i]), ""])
         } }
-        for (k, h) in try g.read("critical", as: Double.self).values.enumerated() {
+        for (k, h) in critical.enumerated() {
             let s = Multigoal.criticalStates[k]
             rows.append(key + ["critical", String(k), csvNumber(s.x), csvNumber(s.y), csvNumber(h), ""])
         }
@@ -94,6 +99,9 @@ public struct MultigoalReporter: ResultReporter {
         let steps = try g.read("steps", as: Int.self).values
         let mean = try g.read("mean", as: Float.self).values, std = try g.read("std", as: Float.self).values
         let k = Multigoal.criticalStates.count
+        guard mean.count == steps.count * k * 2, std.count == mean.count else {
+            throw InputError("\(g.file.path):\(g.path): q0 statistics hold \(mean.count) means and \(std.count) deviations for \(steps.count) steps")
+        }
         var rows: [[String]] = []
         for (t, step) in steps.enumerated() { for (s, state) in Multigoal.criticalStates.enumerated() {
             let i = (t * k + s) * 2

@@ -54,7 +54,9 @@ extension TrainRunConfig {
             }
             if let sd = options.sigmaP0 {
                 guard agent == "s2ac-phi" else { throw refuse("sigma-p0") }
-                guard sd > 0 && sd.isFinite else { throw InputError("--sigma-p0 must be positive, got \(sd)") }
+                // Pre-tanh standard deviations outside this range only saturate tanh or collapse the
+                // particles onto one point; at 1e300 or 1e-300 the arithmetic overflows.
+                guard (1e-4...1e2).contains(sd) else { throw InputError("--sigma-p0 must be in 0.0001...100, got \(sd)") }
                 s.sigmaP0 = sd
             }
             if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }

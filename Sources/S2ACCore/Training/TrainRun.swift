@@ -4,6 +4,9 @@ import Foundation
 /// stored as the run file's config JSON and checked when a checkpoint is resumed. `train` and
 /// the multigoal experiments build their runs from it, so one place knows every agent.
 public struct TrainRunConfig: Codable, Equatable, Sendable {
+    /// The temperatures `train --alpha` and the campaigns' alpha grids accept (one rule for both).
+    public static let alphaRange: ClosedRange<Double> = 1e-6...1e3
+
     public var agent: String
     public var env: String
     /// Where test episodes run when not on `env` (the obstacle variant of multigoal); nil = `env`.

@@ -71,6 +71,9 @@ public final class Trainer {
     /// Evaluation points: step and the return of each test episode.
     public private(set) var evaluations: [(step: Int, returns: [Double])] = []
     public private(set) var lastMetrics: UpdateMetrics?
+    /// Where training diverged: the first update whose loss (or other reported value) is not
+    /// finite, or the first evaluation with a non-finite return; `run` stops after that step.
+    public private(set) var divergence: String?
     /// Every update's losses and extra values, by name (`critic_loss`, `actor_loss`, then the
     /// agent's extras), one entry per update; NaN where an update did not report a value.
     public private(set) var updateLog: [String: [Float]] = [:]
@@ -100,6 +103,8 @@ public final class Trainer {
         progressStart = Date(); progressStartStep = step
         while step < end {
             trainStep()
+            // A diverged step is not handed on, so no checkpoint of it is written.
+            if divergence != nil { return }
             try afterStep?(self)
             if showsProgress { reportProgress(end: end) }
         }
@@ -140,10 +145,17 @@ public final class Trainer {
                 logUpdate(metrics)
                 lastMetrics = metrics
                 updates += 1
+                if divergence == nil, let bad = metrics.firstNonFinite {
+                    divergence = "update \(updates) (step \(step)): \(bad.name) is \(bad.value)"
+                }
             }
         }
         if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
-            evaluations.append((step, evaluate()))
+            let returns = evaluate()
+            evaluations.append((step, returns))
+            if divergence == nil, let bad = returns.first(where: { !$0.isFinite }) {
+                divergence = "evaluation at step \(step): a test return is \(bad)"
+            }
         }
     }
 
@@ -250,6 +262,10 @@ public final class Trainer {
         guard saved == configJSON else {
             throw InputError("\(where_): the checkpoint was written with another configuration (\(saved))")
         }
+        guard (0...schedule.totalSteps).contains(n), (0...(n + schedule.updateEvery)).contains(u),
+              (0...n).contains(epStep) else {
+            throw InputError("\(where_): step \(n), updates \(u) or episode step \(epStep) out of range for a \(schedule.totalSteps)-step run")
+        }
         try agent.load(from: group.group("agent"))
         try replay.load(from: group.group("replay"))
         let rngs = try group.group("rngs")
@@ -270,7 +286,9 @@ public final class Trainer {
         let evalSteps = try group.read("eval_steps", as: Int.self).values
         let evalReturns = try group.read("eval_returns", as: Double.self).values
         let k = schedule.evaluationEpisodes
-        guard evalReturns.count == evalSteps.count * k, episodeActions.count == epStep * env.actionDimension else {
+        guard evalReturns.count == evalSteps.count * k, episodeActions.count == epStep * env.actionDimension,
+              observation.count == env.observationDimension, ends.count == episodeReturns.count,
+              evalSteps.allSatisfy({ (0...n).contains($0) }), ends.allSatisfy({ (0...n).contains($0) }) else {
             throw InputError("\(where_): inconsistent checkpoint")
         }
         let log = try group.group("updates")
