@@ -56,7 +56,7 @@ import S2ACCore
                 }
                 let sigma = r2.withUnsafeBufferPointer { rbfBandwidth(policy.bandwidth, squaredDistances: $0, particleCount: m) }
                 #expect(Swift.abs(sigma - out.sigmas[l][state]) <= 1e-12 * sigma, "step \(l) state \(state) sigma")
-                // The sampler's kernel is exp(-r2 / (1e-8 + 2 sigma^2)).
+                // The sampler's kernel is exp(-rbfGamma(sigma) r2) = exp(-r2 / (2 (sigma^2 + 0.5e-8))).
                 sigma2[state] = sigma * sigma + 0.5e-8
             }
             // The printed formula, term by term.

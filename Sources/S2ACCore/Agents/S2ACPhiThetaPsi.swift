@@ -57,7 +57,7 @@ public struct AmortizedUpdateTrace {
 ///   Delta_j = 1/m sum_i [ k(a_i, a_j) grad_a Q(s, a_i) + w grad_{a_i} k(a_i, a_j) ],
 ///   grad_{a_i} k(a_i, a_j) = 2 gamma k(a_i, a_j) (a_j - a_i),
 /// Q = min(Q1, Q2) of the online critics after this update's critic step, k the RBF kernel
-/// exp(-gamma |a_i - a_j|^2), gamma = 1 / (1e-8 + 2 sigma^2), sigma from the actor sampler's
+/// exp(-gamma |a_i - a_j|^2), gamma = `rbfGamma(sigma)`, sigma from the actor sampler's
 /// bandwidth rule over the m x m squared distances of these samples, w = `repulsionWeight`.
 /// psi takes an Adam step on the surrogate -1/(B m) sum_{b, j} Delta_j . f_psi(s_b, z_j) with
 /// Delta held constant, whose gradient is Eq. 25's -E_z[Delta df/dpsi] averaged over the batch.
@@ -173,26 +173,17 @@ public final class S2ACPhiThetaPsi: Agent {
         let m = config.particles, d = actionDimension, states = a.count / (m * d)
         let rule = phiTheta.policy.bandwidth
         var out = [Float](repeating: 0, count: a.count)
-        var points = [Double](repeating: 0, count: m * d)
         var r2 = [Double](repeating: 0, count: m * m)
         var k = [Float](repeating: 0, count: m * m)
-        for b in 0..<states {
-            let base = b * m * d
-            for e in 0..<(m * d) { points[e] = Double(a[base + e]) }
-            squaredDistances(points, count: m, dimension: d, into: &r2)
-            let sigma = r2.withUnsafeBufferPointer { rbfBandwidth(rule, squaredDistances: $0, particleCount: m) }
-            let gamma = Float(1 / (1e-8 + 2 * sigma * sigma))
-            for e in 0..<(m * m) { k[e] = Foundation.exp(-gamma * Float(r2[e])) }
-            // grad_{a_i} k(a_i, a_j) = 2 gamma (a_j - a_i) k_ij (zero for i = j)
-            let repulsion = 2 * gamma * repulsionWeight
-            for j in 0..<m {
-                for c in 0..<d {
-                    let aj = a[base + j * d + c]
-                    var sum: Float = 0
-                    for i in 0..<m {
-                        sum += k[i * m + j] * (g[base + i * d + c] + repulsion * (aj - a[base + i * d + c]))
+        a.withUnsafeBufferPointer { a in
+            g.withUnsafeBufferPointer { g in
+                out.withUnsafeMutableBufferPointer { out in
+                    for b in 0..<states {
+                        let block = a.baseAddress! + b * m * d
+                        S2ACCore.steinDirection(sources: block, scores: g.baseAddress! + b * m * d, targets: block,
+                                                count: m, dimension: d, bandwidth: rule, repulsionWeight: repulsionWeight,
+                                                squaredDistances: &r2, kernel: &k, into: out.baseAddress! + b * m * d)
                     }
-                    out[base + j * d + c] = sum / Float(m)
                 }
             }
         }

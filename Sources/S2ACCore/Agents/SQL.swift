@@ -239,45 +239,34 @@ public final class SQL: Agent {
         let n = b * m * d
         if directionBuffer.count != n { directionBuffer = [Float](repeating: 0, count: n) }
         var sigmas = [Double](repeating: 0, count: b)
-        var r2 = [Double](repeating: 0, count: m * m)
+        // One state's sources, scores, targets and direction in Double, and the m x m scratch.
+        var work = [Double](repeating: 0, count: 4 * m * d + 2 * m * m)
         let inverseTemperature = 1 / (config.scoreTemperature ?? 1)
         let limit = Double(actionLimit), squash = config.squashCorrection
         var surrogate = 0.0
         fixed.withUnsafeBufferPointer { a in
             score.withUnsafeBufferPointer { g in
                 moved.withUnsafeBufferPointer { x in
-                    for state in 0..<b {
-                        let base = state * m * d
-                        for j in 0..<m {
-                            for i in 0..<m {
-                                var t = 0.0
-                                for c in 0..<d {
-                                    let e = Double(a[base + j * d + c]) - Double(x[base + i * d + c])
-                                    t += e * e
+                    work.withUnsafeMutableBufferPointer { buffer in
+                        let sources = buffer.baseAddress!, scores = sources + m * d, targets = scores + m * d
+                        let h = targets + m * d, r2 = h + m * d, k = r2 + m * m
+                        for state in 0..<b {
+                            let base = state * m * d
+                            for e in 0..<(m * d) {
+                                let aj = Double(a[base + e])
+                                var score = Double(g[base + e]) * inverseTemperature
+                                if squash {
+                                    let r = aj / limit
+                                    score += -2 * r / limit / (1 - r * r + 1e-6)
                                 }
-                                r2[j * m + i] = t
+                                sources[e] = aj; scores[e] = score; targets[e] = Double(x[base + e])
                             }
-                        }
-                        let sigma = r2.withUnsafeBufferPointer { rbfBandwidth(bandwidth, squaredDistances: $0, particleCount: m) }
-                        sigmas[state] = sigma
-                        let gamma = 1 / (1e-8 + 2 * sigma * sigma)
-                        for i in 0..<m {
-                            for c in 0..<d {
-                                var h = 0.0
-                                let xi = Double(x[base + i * d + c])
-                                for j in 0..<m {
-                                    let k = Foundation.exp(-gamma * r2[j * m + i])
-                                    let aj = Double(a[base + j * d + c])
-                                    var score = Double(g[base + j * d + c]) * inverseTemperature
-                                    if squash {
-                                        let r = aj / limit
-                                        score += -2 * r / limit / (1 - r * r + 1e-6)
-                                    }
-                                    h += k * (score - 2 * gamma * (aj - xi))
-                                }
-                                h /= Double(m)
-                                directionBuffer[base + i * d + c] = Float(-h)
-                                surrogate -= h * xi
+                            sigmas[state] = steinDirection(sources: sources, scores: scores, targets: targets, count: m,
+                                                           dimension: d, bandwidth: bandwidth, repulsionWeight: 1,
+                                                           squaredDistances: r2, kernel: k, into: h)
+                            for e in 0..<(m * d) {
+                                directionBuffer[base + e] = Float(-h[e])
+                                surrogate -= h[e] * targets[e]
                             }
                         }
                     }

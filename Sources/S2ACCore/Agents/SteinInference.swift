@@ -5,24 +5,8 @@ import Foundation
 // same BLAS calls, elementwise kernels and summation orders as the tensor operations they
 // replace, so they give the same bits as the graph path, in preallocated memory.
 
-/// Float scratch memory kept between calls: grown when a call needs more, never shrunk.
-final class FloatScratch {
-    private(set) var pointer: UnsafeMutablePointer<Float>
-    private var capacity = 0
-
-    init() { pointer = .allocate(capacity: 1) }
-    deinit { pointer.deallocate() }
-
-    /// At least `count` floats (contents unspecified).
-    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > capacity {
-            pointer.deallocate()
-            pointer = .allocate(capacity: count)
-            capacity = count
-        }
-        return pointer
-    }
-}
+/// Float scratch memory kept between calls.
+typealias FloatScratch = ScratchBuffer<Float>
 
 /// `x W^T + b` on `rows` rows into `out`, as `Tensor.linear` computes it (bias first, then
 /// the product added with beta = 1).
@@ -127,14 +111,12 @@ final class SteinActingSampler {
     private let input = FloatScratch(), u = FloatScratch(), score = FloatScratch(), squashed = FloatScratch()
     private let seed1 = FloatScratch(), seed2 = FloatScratch()
     private var rows1: [Int] = [], rows2: [Int] = []
-    private let k = FloatScratch(), ks = FloatScratch(), kx = FloatScratch()
-    private var distances: [Double] = []
+    private let stein = SteinDirectionWorkspace<Float>()
 
     init(policy: SteinPolicy, critics: S2ACCritics, observationDimension: Int, actionDimension: Int) {
         self.policy = policy
         q1 = MLPEvaluator(critics.q1); q2 = MLPEvaluator(critics.q2)
         self.observationDimension = observationDimension; self.actionDimension = actionDimension
-        distances = [Double](repeating: 0, count: policy.particles * policy.particles)
     }
 
     /// The squashed final particles ([states * m, d]) and, with `needQ`, min(Q1, Q2) at them
@@ -185,7 +167,8 @@ final class SteinActingSampler {
                 for i in 0..<(n * d) { score[i] = score[i] * ((1 - t[i] * t[i]) * limit) - t[i] * twoAlpha }
             }
             for state in 0..<b {
-                svgdStep(u + state * m * d, score: score + state * m * d, eps: eps)
+                stein.move(u + state * m * d, scores: score + state * m * d, count: m, dimension: d,
+                           bandwidth: policy.bandwidth, repulsionWeight: policy.temperature, stepSize: eps)
             }
         }
         // actions = actionLimit * tanh(u), in place.
@@ -196,41 +179,5 @@ final class SteinActingSampler {
         let y1 = q1.forward(x, rows: n), y2 = q2.forward(x, rows: n)
         for r in 0..<n { y1[r] = Swift.min(y1[r], y2[r]) }
         return (u, y1)
-    }
-
-    /// One SVGD move of the m particles of one state in place, as `SteinPolicy.sample` does it.
-    private func svgdStep(_ x: UnsafeMutablePointer<Float>, score s: UnsafePointer<Float>, eps: Float) {
-        let m = policy.particles, d = actionDimension
-        let k = k.reserve(m * m), ks = ks.reserve(m * d), kx = kx.reserve(m * d)
-        for i in 0..<m {
-            for j in 0..<m {
-                var acc: Float = 0
-                for c in 0..<d { let v = x[i * d + c] - x[j * d + c]; acc += v * v }
-                k[i * m + j] = acc
-                distances[i * m + j] = Double(acc)
-            }
-        }
-        let sigma = distances.withUnsafeBufferPointer {
-            rbfBandwidth(policy.bandwidth, squaredDistances: $0, particleCount: m)
-        }
-        let gamma = Float(1 / (1e-8 + 2 * sigma * sigma))
-        for i in 0..<(m * m) { k[i] = fastExp(-(gamma * k[i])) }
-        Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: s, ldb: d,
-                   beta: 0, c: ks, ldc: d)
-        Float.gemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: 1, a: k, lda: m, b: x, ldb: d,
-                   beta: 0, c: kx, ldc: d)
-        let mf = Float(m), weight = policy.temperature.map(Float.init)
-        for i in 0..<m {
-            var rowSum: Float = 0
-            for j in 0..<m { rowSum += k[i * m + j] }
-            for c in 0..<d {
-                let e = i * d + c
-                var repulsion = (x[e] * rowSum - kx[e]) * gamma * 2
-                if let alpha = weight { repulsion = repulsion * alpha }
-                let h = (ks[e] + repulsion) / mf
-                ks[e] = h * eps   // x stays intact until every row has used it
-            }
-        }
-        for e in 0..<(m * d) { x[e] = x[e] + ks[e] }
     }
 }

@@ -84,23 +84,6 @@ public struct SteinPolicy: Sendable, Equatable {
         public let logProbExact: [Double]?
     }
 
-    /// gamma = 1 / (1e-8 + 2 sigma^2) per state from the detached squared distances [B, m, m].
-    func gammas<T: TensorScalar>(_ r2: Tensor<T>) -> (Tensor<T>, [Double]) {
-        let b = r2.shape[0], m = r2.shape[1]
-        let values = r2.scalars.map(Double.init)
-        var sigmas = [Double](repeating: 0, count: b)
-        var gammas = [T](repeating: 0, count: b)
-        values.withUnsafeBufferPointer { all in
-            for s in 0..<b {
-                let block = UnsafeBufferPointer(rebasing: all[(s * m * m)..<((s + 1) * m * m)])
-                let sigma = rbfBandwidth(bandwidth, squaredDistances: block, particleCount: m)
-                sigmas[s] = sigma
-                gammas[s] = T(1 / (1e-8 + 2 * sigma * sigma))
-            }
-        }
-        return (Tensor(gammas, shape: [b, 1, 1]), sigmas)
-    }
-
     /// Runs L SVGD steps from `initial` (u^0, [batch * m, d], may carry a graph to q0's
     /// parameters) with `logQ0` ([batch * m]) its log-density. `observations` are the states
     /// repeated per particle ([batch * m, obs]); `minQ(obs, u)` returns [batch * m, 1].
@@ -122,17 +105,9 @@ public struct SteinPolicy: Sendable, Equatable {
             let score = score(observations: observations, u: u, createGraph: differentiable || exactLogDeterminant,
                               minQ: minQ)
             let x = u.reshaped([b, m, d]), s = score.reshaped([b, m, d])
-            let diff = x.reshaped([b, m, 1, d]) - x.reshaped([b, 1, m, d])        // u_i - u_j
-            let r2 = diff.square().sum(axis: 3)                                    // [b, m, m]
-            let (gamma, sig) = gammas(r2.detached())
-            sigmas.append(sig)
-            let k = (-(gamma * r2)).exp()                                          // k(u_i, u_j)
-            let ks = k.matmul(s)                                                   // sum_j k_ij s_j
-            let rowSum = k.sum(axis: 2, keepDims: true)
-            // sum_j grad_{u_j} k(u_j, u_i) = 2 gamma sum_j k_ij (u_i - u_j)
-            var repulsion = (x * rowSum - k.matmul(x)) * gamma * T(2)
-            if let alpha = temperature { repulsion = repulsion * T(alpha) }
-            let h = (ks + repulsion) / T(m)
+            let stein = steinDirection(particles: x, scores: s, bandwidth: bandwidth, repulsionWeight: temperature)
+            let (r2, gamma, k, ks, h) = (stein.squaredDistances, stein.gamma, stein.kernel, stein.kernelScore, stein.direction)
+            sigmas.append(stein.sigmas)
             // Thm 3.3: trace of d h_i / d u_i over the neighbours j != i (2 gamma = 1 / sigma^2).
             //   term1 = -2 gamma sum_j k_ij (u_i - u_j) . s_j
             //   term2 = alpha sum_{j != i} k_ij (2 gamma d - 4 gamma^2 r2_ij)

@@ -85,9 +85,3 @@ public func rbfBandwidth(_ rule: Bandwidth, squaredDistances r2: UnsafeBufferPoi
         return r2.reduce(0, +) / (4 * (2 * Foundation.log(Double(m)) + 1))
     }
 }
-
-/// The RBF kernel value `exp(-r2 / (2 sigma^2))` for a squared distance r2.
-@inlinable
-public func rbfKernel(squaredDistance r2: Double, sigma: Double) -> Double {
-    Foundation.exp(-r2 / (2 * sigma * sigma))
-}

@@ -59,21 +59,17 @@ public func steinDirection(target: any Target, particles: [Double], sigma: Doubl
     precondition(m * d == particles.count && m > 1, "steinDirection needs m > 1 particles of the target's dimension")
     var scores = [Double](repeating: 0, count: m * d)
     var h = [Double](repeating: 0, count: m * d)
+    var r2 = [Double](repeating: 0, count: m * m)
+    var k = [Double](repeating: 0, count: m * m)
     particles.withUnsafeBufferPointer { a in
+        let a = a.baseAddress!
         scores.withUnsafeMutableBufferPointer { s in
-            for j in 0..<m { target.score(a.baseAddress! + j * d, into: s.baseAddress! + j * d) }
+            for j in 0..<m { target.score(a + j * d, into: s.baseAddress! + j * d) }
         }
-        let inv = 1 / (sigma * sigma)
-        let n = Double(includeSelf ? m : m - 1)
-        for i in 0..<m {
-            for j in 0..<m where includeSelf || j != i {
-                var r2 = 0.0
-                for c in 0..<d { let t = a[i * d + c] - a[j * d + c]; r2 += t * t }
-                let k = rbfKernel(squaredDistance: r2, sigma: sigma)
-                for c in 0..<d { h[i * d + c] += k * (scores[j * d + c] + (a[i * d + c] - a[j * d + c]) * inv) }
-            }
-            for c in 0..<d { h[i * d + c] /= n }
-        }
+        squaredDistances(a, count: m, dimension: d, into: &r2)
+        steinDirection(sources: a, scores: scores, targets: a, count: m, dimension: d, gamma: rbfGammaUnregularized(sigma: sigma),
+                       repulsionWeight: 1, selfTerm: includeSelf ? .inOrder : .excluded, squaredDistances: r2,
+                       kernel: &k, into: &h)
     }
     return h
 }
@@ -97,6 +93,7 @@ public final class ParticleSampler {
     let hess: UnsafeMutablePointer<Double>     // m x d x d Hessians of log p
     let r2: UnsafeMutablePointer<Double>       // m x m squared distances
     let w: UnsafeMutablePointer<Double>        // m x m weights k_ij / sigma^2, zero diagonal
+    let kernel: UnsafeMutablePointer<Double>   // m x m kernel values k_ij
     let z: UnsafeMutablePointer<Double>        // m x d*d rows s_j a_j^T - a_j a_j^T / sigma^2
     let t: UnsafeMutablePointer<Double>        // m x d*d, t = w z
     let centred: UnsafeMutablePointer<Double>  // m x d positions minus their mean
@@ -122,6 +119,7 @@ public final class ParticleSampler {
         let needsJacobianProduct = needsPairs && settings.exactLogDeterminant
         a = buffer(m * d); v = buffer(m * d); s = buffer(m * d); h = buffer(m * d)
         hess = buffer(m * d * d); r2 = buffer(needsPairs ? m * m : 0); w = buffer(needsPairs ? m * m : 0)
+        kernel = buffer(needsPairs ? m * m : 0)
         z = buffer(needsJacobianProduct ? m * d * d : 0); t = buffer(needsJacobianProduct ? m * d * d : 0)
         centred = buffer(m * d); jac = buffer(d * d)
         logQ0 = buffer(m); sumLogDet = buffer(m); sumTrace = buffer(m); sumClosedAuthors = buffer(m); sumClosedPaper = buffer(m)
@@ -133,7 +131,7 @@ public final class ParticleSampler {
     }
 
     deinit {
-        for p in [a, v, s, h, hess, r2, w, z, t, centred, jac, logQ0, sumLogDet, sumTrace, sumClosedAuthors, sumClosedPaper] {
+        for p in [a, v, s, h, hess, r2, w, kernel, z, t, centred, jac, logQ0, sumLogDet, sumTrace, sumClosedAuthors, sumClosedPaper] {
             p.deallocate()
         }
     }
@@ -224,26 +222,22 @@ public final class ParticleSampler {
         let sigma = rbfBandwidth(settings.bandwidth, squaredDistances: UnsafeBufferPointer(start: r2, count: m * m), particleCount: m)
         lastSigma = sigma
         let inv = 1 / (sigma * sigma)
+        // The direction (Eq. 1, self term first); the Fig 4 kernel is exp(-r2 / (2 sigma^2)), no 1e-8.
+        steinDirection(sources: a, scores: s, targets: a, count: m, dimension: d, gamma: rbfGammaUnregularized(sigma: sigma),
+                       repulsionWeight: 1, selfTerm: .first, squaredDistances: r2, kernel: kernel, into: h)
         let dd = Double(d)
         for i in 0..<m {
-            let ai = a + i * d, hi = h + i * d
-            for c in 0..<d { hi[c] = s[i * d + c] }  // self term: k = 1, no repulsion
+            let ai = a + i * d
             var sumS = 0.0
             for j in 0..<m where j != i {
                 let aj = a + j * d, sj = s + j * d
-                let k = Foundation.exp(-0.5 * r2[i * m + j] * inv)
-                let wij = k * inv
+                let wij = kernel[j * m + i] * inv
                 w[i * m + j] = wij
                 var dot = 0.0
-                for c in 0..<d {
-                    let diff = ai[c] - aj[c]
-                    hi[c] += k * (sj[c] + diff * inv)
-                    dot += diff * sj[c]
-                }
+                for c in 0..<d { dot += (ai[c] - aj[c]) * sj[c] }
                 sumS += wij * (dd - dot - r2[i * m + j] * inv)
             }
             w[i * m + i] = 0
-            for c in 0..<d { hi[c] /= Double(m) }
             var trH = 0.0
             for c in 0..<d { trH += hess[i * d * d + c * d + c] }
             sumTrace[i] += eps * (trH + sumS) / Double(m)
