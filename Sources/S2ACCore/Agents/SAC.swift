@@ -34,14 +34,14 @@ public struct SACConfig: Codable, Equatable, Sendable {
     /// Upper end of that clamp (REFERENCE section 3: 2).
     public var logStdMax: Double
 
-    /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
-    /// The paper states no SAC alpha for multigoal; 1.0, its MuJoCo value, is used.
+    /// Paper, Tables 3-4: the discount and alpha are the environment's (`EnvSpec.paperGamma`,
+    /// `paperAlpha`: multigoal 0.8, Ant 0.2). The paper states no SAC alpha for multigoal; 1.0,
+    /// its MuJoCo value, is used.
     public static func paper(envID: String) -> SACConfig {
-        let multigoal = envID.hasPrefix("Multigoal")
-        let alpha = envID.hasPrefix("Ant") ? 0.2 : 1.0
+        let env = EnvCatalog.known(envID)
         return SACConfig(criticHidden: [256, 256], actorHidden: [256, 256], activation: .relu,
                          criticLearningRate: 3e-4, actorLearningRate: 3e-4, batchSize: 100,
-                         gamma: multigoal ? 0.8 : 0.99, alphaCritic: alpha, alphaActor: alpha, tau: 0.005,
+                         gamma: env.paperGamma, alphaCritic: env.paperAlpha, alphaActor: env.paperAlpha, tau: 0.005,
                          replaySize: 1_000_000, logStdMin: -20, logStdMax: 2)
     }
 

@@ -51,13 +51,14 @@ public struct SQLConfig: Codable, Equatable, Sendable {
     /// -2 (a_k / L^2) / (1 - (a_k / L)^2 + 1e-6); false (core.py): Q / T alone.
     public var squashCorrection: Bool
 
-    /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
+    /// Paper, Tables 3-4: the discount and alpha are the environment's (`EnvSpec.paperGamma`,
+    /// `paperAlpha`: multigoal 0.8, Ant 0.2).
     public static func paper(envID: String) -> SQLConfig {
-        let alpha = envID.hasPrefix("Ant") ? 0.2 : 1.0
+        let env = EnvCatalog.known(envID)
         return SQLConfig(preset: "paper", particles: 10, criticHidden: [256, 256], actorHidden: [256, 256],
                          activation: .relu, criticLearningRate: 3e-4, actorLearningRate: 3e-4,
-                         gamma: envID.hasPrefix("Multigoal") ? 0.8 : 0.99, tau: 0.005, alphaCritic: alpha,
-                         scoreTemperature: alpha, bandwidth: "forth", uniformValueSamples: true, squashCorrection: true)
+                         gamma: env.paperGamma, tau: 0.005, alphaCritic: env.paperAlpha,
+                         scoreTemperature: env.paperAlpha, bandwidth: "forth", uniformValueSamples: true, squashCorrection: true)
     }
 
     /// The authors' `main.py` defaults for `svgd_sql` (the same for every environment).
