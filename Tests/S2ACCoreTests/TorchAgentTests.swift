@@ -103,7 +103,7 @@ struct AgentFixture: Decodable {
         for l in sac.actor.trunk.layers { d.fill(l) }
         d.fill(sac.actor.mu)
         d.fill(sac.actor.logStd, biasBound: c.log_std_bias_bound)
-        for q in [sac.critics.q1, sac.critics.q2, sac.critics.q1Target, sac.critics.q2Target] { for l in q.layers { d.fill(l) } }
+        for q in sac.critics.critics + sac.critics.targets { for l in q.layers { d.fill(l) } }
         let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,
                             terminated: f.terminated, truncated: f.truncated)
         return (sac, batch)
@@ -259,7 +259,7 @@ struct AgentFixture: Decodable {
         for flow in agent.actor.flows {
             for p in flow.parameters { p.assign(Tensor(d.values(c.flow_bound, p.count), shape: p.shape)) }
         }
-        for q in [agent.critics.q1, agent.critics.q2, agent.critics.q1Target, agent.critics.q2Target] {
+        for q in agent.critics.critics + agent.critics.targets {
             for l in q.layers { d.fill(l) }
         }
         let batch = d.batch(size: c.batch, obs: c.obs, act: c.act, actionLimit: c.act_limit,

@@ -45,14 +45,14 @@ struct S2ACFixture: Decodable {
     /// Draws weights (q1, q2, then q0's network) and the batch as the script does; returns the
     /// batch and the two noise arrays.
     static func setUp(_ c: S2ACFixture.Case, _ z: S2ACFixture.Sizes, networks: [[Tensor<Float>]],
-                      critics: S2ACCritics) -> (ReplayBatch, [Float], [Float]) {
+                      critics: CriticEnsemble) -> (ReplayBatch, [Float], [Float]) {
         let (batch, next, current, _) = setUpWithSamplerNoise(c, z, networks: networks, critics: critics)
         return (batch, next, current)
     }
 
     /// `setUp`, then the amortized sampler's z (bound 1), drawn next as the script draws it.
     static func setUpWithSamplerNoise(_ c: S2ACFixture.Case, _ z: S2ACFixture.Sizes, networks: [[Tensor<Float>]],
-                                      critics: S2ACCritics) -> (ReplayBatch, [Float], [Float], [Float]) {
+                                      critics: CriticEnsemble) -> (ReplayBatch, [Float], [Float], [Float]) {
         var rng = Xoshiro256(seed: c.seed)
         func draw(_ bound: Double, _ count: Int) -> [Float] {
             (0..<count).map { _ in Float(bound * (2 * rng.nextUniform() - 1)) }

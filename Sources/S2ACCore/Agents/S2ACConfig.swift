@@ -150,92 +150,28 @@ public struct S2ACUpdateTrace {
     public var actorGradients: [[Float]]
 }
 
-/// The twin critics of S2AC (ELU) and SQL (ReLU), their targets and optimiser (REFERENCE section 4).
-public final class S2ACCritics {
-    public let q1, q2, target1, target2: MLP<Float>
-    public let optimizer: Adam<Float>
+/// The critics of S2AC and SQL: the shared `CriticEnsemble`, saved with the authors' layout.
+/// (The old name, until the Stein sampler's files move to the new one.)
+public typealias S2ACCritics = CriticEnsemble
 
-    /// S2AC's critics: ELU networks (REFERENCE section 4: second derivatives of Q).
-    convenience init<G: RandomNumberGenerator>(observationDimension: Int, actionDimension: Int, config: S2ACConfig, using rng: inout G) {
-        self.init(observationDimension: observationDimension, actionDimension: actionDimension, hidden: config.criticHidden,
-                  activation: .elu, learningRate: config.criticLearningRate, using: &rng)
+extension CriticEnsemble {
+    /// S2AC's twin critics: ELU networks (REFERENCE section 4: second derivatives of Q).
+    convenience init<G: RandomNumberGenerator>(s2ac config: S2ACConfig, observations: Int, actions: Int, using rng: inout G) {
+        self.init(observations: observations, actions: actions, hidden: config.criticHidden, activation: .elu,
+                  learningRate: config.criticLearningRate, layout: .authors, using: &rng)
     }
 
-    /// q1, q2, then the two targets drawn from `rng` (targets start as copies of q1, q2).
-    init<G: RandomNumberGenerator>(observationDimension: Int, actionDimension: Int, hidden: [Int], activation: Activation,
-                                   learningRate: Double, using rng: inout G) {
-        func make() -> MLP<Float> {
-            MLP(inputs: observationDimension + actionDimension, hidden: hidden, outputs: 1, activation: activation, using: &rng)
-        }
-        q1 = make(); q2 = make()
-        target1 = make(); target2 = make()
-        target1.copyParameters(from: q1); target2.copyParameters(from: q2)
-        optimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: learningRate)
-    }
-
-    public var parameters: [Tensor<Float>] { q1.parameters + q2.parameters }
-
-    /// min(Q1, Q2)(s, a), [n, 1].
-    func minQ(_ s: Tensor<Float>, _ a: Tensor<Float>) -> Tensor<Float> { q1(s, a).minimum(q2(s, a)) }
-    func minTargetQ(_ s: Tensor<Float>, _ a: Tensor<Float>) -> Tensor<Float> { target1(s, a).minimum(target2(s, a)) }
-
-    /// Critic step: target r + gamma (1 - terminated) (mean_j minQ'(s', a'_j) - alpha_c logp(s')),
-    /// detached; loss mse(Q1) + mse(Q2). `nextActions` [batch * m, d], `nextLogProb` per state [batch].
+    /// S2AC's critic step: `softTarget` with the m particles a'_j at s' (`nextActions`
+    /// [batch * m, d]) and log q^L per state (`nextLogProb` [batch]) at alpha_c, then `fit`;
+    /// the loss, target and gradients go to `trace`.
     func update(batch: ReplayBatch, nextActions: Tensor<Float>, nextLogProb: Tensor<Float>, config: S2ACConfig,
                 trace: inout S2ACUpdateTrace) {
-        let b = batch.batchSize, m = config.particles
-        let s2 = Tensor(batch.nextObservations, shape: [b, batch.observationDim])
-        let y: Tensor<Float> = withNoGrad {
-            let qNext = minTargetQ(repeatRows(s2, m), nextActions).reshaped([b, m]).mean(axis: 1)
-            let value = qNext - nextLogProb * Float(config.alphaCritic)
-            let notDone = 1 - Tensor(batch.terminated, shape: [b])
-            return Tensor(batch.rewards, shape: [b]) + notDone * value * Float(config.gamma)
-        }
-        let (loss, grads) = step(batch: batch, target: y)
+        let y = softTarget(batch: batch, nextActions: nextActions, nextLogProb: nextLogProb, alpha: config.alphaCritic,
+                           gamma: config.gamma)
+        let (loss, grads) = fit(batch: batch, target: y)
         trace.criticLoss = loss
         trace.target = y.scalars
         trace.criticGradients = grads.map(\.scalars)
-    }
-
-    /// One Adam step on `mse(Q1(s,a), y) + mse(Q2(s,a), y)` for a detached target y ([batch]);
-    /// returns the loss and its gradients (q1 then q2 parameters) before the step.
-    func step(batch: ReplayBatch, target y: Tensor<Float>) -> (loss: Float, gradients: [Tensor<Float>]) {
-        let b = batch.batchSize
-        let s = Tensor(batch.observations, shape: [b, batch.observationDim])
-        let a = Tensor(batch.actions, shape: [b, batch.actionDim])
-        let q1v = q1(s, a).reshaped([b]), q2v = q2(s, a).reshaped([b])
-        let loss = (q1v - y).square().mean() + (q2v - y).square().mean()
-        let grads = grad(of: loss, wrt: parameters)
-        for (p, g) in zip(parameters, grads) { p.grad = g }
-        optimizer.step()
-        optimizer.zeroGrad()
-        return (loss.item, grads)
-    }
-
-    func updateTargets(tau: Double) {
-        polyakUpdate(target: target1, source: q1, tau: tau)
-        polyakUpdate(target: target2, source: q2, tau: tau)
-    }
-
-    var namedParameters: [(name: String, tensor: Tensor<Float>)] {
-        [("q1", q1), ("q2", q2), ("q1_targ", target1), ("q2_targ", target2)].flatMap { prefix, net in
-            net.namedParameters.map { ("\(prefix).\($0.name)", $0.tensor) }
-        }
-    }
-
-    func save(to group: HDF5Group) throws {
-        for (name, net) in [("q1", q1), ("q2", q2), ("q1_targ", target1), ("q2_targ", target2)] {
-            try net.saveParameters(to: try group.createGroup(name))
-        }
-        try optimizer.save(to: try group.createGroup("q_optimizer"))
-    }
-
-    func load(from group: HDF5Group) throws {
-        for (name, net) in [("q1", q1), ("q2", q2), ("q1_targ", target1), ("q2_targ", target2)] {
-            guard group.kind(of: name) == .group else { throw InputError("\(group.path): no critic group '\(name)'") }
-            try net.loadParameters(from: try group.group(name))
-        }
-        try optimizer.load(from: try group.group("q_optimizer"))
     }
 }
 

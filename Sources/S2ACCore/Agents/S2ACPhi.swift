@@ -9,7 +9,7 @@ public final class S2ACPhi: Agent {
     public let actionDimension: Int
     public let config: S2ACConfig
     public let policy: SteinPolicy
-    public let critics: S2ACCritics
+    public let critics: CriticEnsemble
     /// actor_svgd.py's fixed pool of 5 * batch * m draws (only with `authorsA0Pool`).
     private var pool: [Float] = []
 
@@ -19,8 +19,7 @@ public final class S2ACPhi: Agent {
         self.actionDimension = actionDimension
         self.config = config
         policy = try config.policy(steps: config.stepsPhi)
-        critics = S2ACCritics(observationDimension: observationDimension, actionDimension: actionDimension,
-                              config: config, using: &rng)
+        critics = CriticEnsemble(s2ac: config, observations: observationDimension, actions: actionDimension, using: &rng)
         if config.authorsA0Pool {
             pool = gaussianNoise(rows: 5 * batchSize * config.particles, dimension: actionDimension, using: &rng)
         }

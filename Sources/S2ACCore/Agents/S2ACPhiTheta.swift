@@ -10,7 +10,7 @@ public final class S2ACPhiTheta: Agent {
     public let actionDimension: Int
     public let config: S2ACConfig
     public let policy: SteinPolicy
-    public let critics: S2ACCritics
+    public let critics: CriticEnsemble
     /// Hidden layers of q0's network (all ELU), then the two heads.
     public let trunk: MLP<Float>
     public let meanHead: Linear<Float>
@@ -23,8 +23,7 @@ public final class S2ACPhiTheta: Agent {
         self.actionDimension = actionDimension
         self.config = config
         policy = try config.policy(steps: config.stepsPhiTheta)
-        critics = S2ACCritics(observationDimension: observationDimension, actionDimension: actionDimension,
-                              config: config, using: &rng)
+        critics = CriticEnsemble(s2ac: config, observations: observationDimension, actions: actionDimension, using: &rng)
         let h = config.actorHidden
         trunk = MLP(inputs: observationDimension, hidden: Array(h.dropLast()), outputs: h.last!, activation: .elu,
                     outputActivation: .elu, using: &rng)

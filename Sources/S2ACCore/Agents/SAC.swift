@@ -2,7 +2,7 @@ import Foundation
 
 // Soft Actor-Critic at a fixed temperature (Haarnoja et al. 2018), the paper's main baseline
 // (REFERENCE sections 3-5): a squashed Gaussian actor, twin Q critics with Polyak-averaged
-// targets, and separate critic and actor temperatures as the authors' code has them.
+// targets (`CriticEnsemble`), and separate critic and actor temperatures as the authors' code has them.
 
 /// SAC's settings. `paper` follows Tables 3-4 of the paper, `authorsCode` the defaults of
 /// the authors' `STAC/main.py` (REFERENCE section 5).
@@ -34,14 +34,14 @@ public struct SACConfig: Codable, Equatable, Sendable {
     /// Upper end of that clamp (REFERENCE section 3: 2).
     public var logStdMax: Double
 
-    /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
-    /// The paper states no SAC alpha for multigoal; 1.0, its MuJoCo value, is used.
+    /// Paper, Tables 3-4: the discount and alpha are the environment's (`EnvSpec.paperGamma`,
+    /// `paperAlpha`: multigoal 0.8, Ant 0.2). The paper states no SAC alpha for multigoal; 1.0,
+    /// its MuJoCo value, is used.
     public static func paper(envID: String) -> SACConfig {
-        let multigoal = envID.hasPrefix("Multigoal")
-        let alpha = envID.hasPrefix("Ant") ? 0.2 : 1.0
+        let env = EnvCatalog.known(envID)
         return SACConfig(criticHidden: [256, 256], actorHidden: [256, 256], activation: .relu,
                          criticLearningRate: 3e-4, actorLearningRate: 3e-4, batchSize: 100,
-                         gamma: multigoal ? 0.8 : 0.99, alphaCritic: alpha, alphaActor: alpha, tau: 0.005,
+                         gamma: env.paperGamma, alphaCritic: env.paperAlpha, alphaActor: env.paperAlpha, tau: 0.005,
                          replaySize: 1_000_000, logStdMin: -20, logStdMax: 2)
     }
 
@@ -131,7 +131,7 @@ public struct SACLosses {
     /// Mean log-density of the actions in the actor loss (minus an entropy estimate).
     public var meanLogProb: Float
 
-    /// Fills the actor fields from `SACCritics.actorLoss`.
+    /// Fills the actor fields from `CriticEnsemble.actorLoss`.
     mutating func setActor(_ a: (loss: Float, gradients: [Tensor<Float>], meanLogProb: Float)) {
         (actorLoss, actorGradients, meanLogProb) = (a.loss, a.gradients, a.meanLogProb)
     }
@@ -142,57 +142,24 @@ public struct SACLosses {
     }
 }
 
-/// SAC's twin Q critics with Polyak-averaged targets and one Adam for both, shared by the
-/// agents of the SAC family (SAC, SAC-NF), which differ only in their policy.
-public final class SACCritics {
-    public let q1: MLP<Float>, q2: MLP<Float>
-    public let q1Target: MLP<Float>, q2Target: MLP<Float>
-    public let optimizer: Adam<Float>
-
-    /// q1, q2, q1_target, q2_target drawn from `rng` in that order (PyTorch's default
-    /// initialisation); the targets then start as copies of the critics.
-    init(observations: Int, actions: Int, hidden: [Int], activation: Activation, learningRate: Double,
-         using rng: inout Xoshiro256) {
-        func critic(_ rng: inout Xoshiro256) -> MLP<Float> {
-            MLP(inputs: observations + actions, hidden: hidden, outputs: 1, activation: activation, using: &rng)
-        }
-        q1 = critic(&rng); q2 = critic(&rng)
-        q1Target = critic(&rng); q2Target = critic(&rng)
-        q1Target.copyParameters(from: q1); q2Target.copyParameters(from: q2)
-        optimizer = Adam(parameters: q1.parameters + q2.parameters, learningRate: learningRate)
+/// The SAC family's losses (SAC, SAC-NF; they differ only in their policy) over the shared
+/// `CriticEnsemble`, saved with the `.sac` layout.
+extension CriticEnsemble {
+    /// SAC's twin ReLU critics (Table 3: 2 x 256), drawn from `rng` after the actor.
+    convenience init(sac config: SACConfig, observations: Int, actions: Int, using rng: inout Xoshiro256) {
+        self.init(observations: observations, actions: actions, hidden: config.criticHidden, activation: config.activation,
+                  learningRate: config.criticLearningRate, layout: .sac, using: &rng)
     }
 
-    /// min(Q1, Q2)(s, a) as [batch].
-    func minQ(_ s: Tensor<Float>, _ a: Tensor<Float>) -> Tensor<Float> {
-        q1(s, a).minimum(q2(s, a)).reshaped([s.shape[0]])
-    }
-
-    /// Critic loss `sum_i mean (Q_i(s,a) - y)^2` and its gradients (q1 then q2 parameters), with
-    /// the detached target `y = r + gamma (1 - terminated) (min Q'(s',a') - alpha_c log pi(a'|s'))`,
-    /// `(a', log pi) = policy(s')`. Truncated transitions bootstrap (REFERENCE section 4).
-    func loss(batch: ReplayBatch, alphaCritic: Double, gamma: Double,
-              policy: (Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>)) -> (loss: Float, gradients: [Tensor<Float>]) {
-        let b = batch.batchSize
-        let s = Tensor(batch.observations, shape: [b, batch.observationDim])
-        let a = Tensor(batch.actions, shape: [b, batch.actionDim])
-        let target: Tensor<Float> = withNoGrad {
-            let next = Tensor(batch.nextObservations, shape: [b, batch.observationDim])
-            let (a2, logp2) = policy(next)
-            let qNext = q1Target(next, a2).minimum(q2Target(next, a2)).reshaped([b])
-            let soft = qNext - logp2 * Float(alphaCritic)
-            let r = Tensor(batch.rewards, shape: [b]), done = Tensor(batch.terminated, shape: [b])
-            return r + (1 - done) * soft * Float(gamma)
-        }
-        let loss1 = (q1(s, a).reshaped([b]) - target).square().mean()
-        let loss2 = (q2(s, a).reshaped([b]) - target).square().mean()
-        let loss = loss1 + loss2
-        return (loss.item, grad(of: loss, wrt: optimizer.parameters))
-    }
-
-    /// `loss` as `SACLosses`, the actor fields empty until `setActor`.
+    /// The critic loss with the soft target `softTarget` at (a', log pi(a'|s')) = `policy(s')`,
+    /// as `SACLosses` with the actor fields empty until `setActor`.
     func criticLosses(batch: ReplayBatch, alphaCritic: Double, gamma: Double,
                       policy: (Tensor<Float>) -> (action: Tensor<Float>, logProb: Tensor<Float>)) -> SACLosses {
-        let c = loss(batch: batch, alphaCritic: alphaCritic, gamma: gamma, policy: policy)
+        let y: Tensor<Float> = withNoGrad {
+            let (a2, logp2) = policy(Tensor(batch.nextObservations, shape: [batch.batchSize, batch.observationDim]))
+            return softTarget(batch: batch, nextActions: a2, nextLogProb: logp2, alpha: alphaCritic, gamma: gamma)
+        }
+        let c = loss(batch: batch, target: y)
         return SACLosses(criticLoss: c.loss, actorLoss: .nan, criticGradients: c.gradients, actorGradients: [], meanLogProb: .nan)
     }
 
@@ -206,48 +173,14 @@ public final class SACCritics {
         let loss = softActorLoss(self, observations: s, action: a, logProb: logp, alphaActor: alphaActor)
         return (loss.item, grad(of: loss, wrt: parameters), logp.detached().mean().item)
     }
-
-    /// One Adam step of both critics with the given gradients.
-    func step(_ gradients: [Tensor<Float>]) {
-        for (p, g) in zip(optimizer.parameters, gradients) { p.grad = g }
-        optimizer.step()
-    }
-
-    func updateTargets(tau: Double) {
-        polyakUpdate(target: q1Target, source: q1, tau: tau)
-        polyakUpdate(target: q2Target, source: q2, tau: tau)
-    }
-
-    private var networks: [(String, MLP<Float>)] {
-        [("q1", q1), ("q2", q2), ("q1_target", q1Target), ("q2_target", q2Target)]
-    }
-
-    /// Every critic parameter, targets included, as `q1.layers.0.weight`, ..., `q2_target...`.
-    public var namedParameters: [(name: String, tensor: Tensor<Float>)] {
-        networks.flatMap { prefix, net in net.namedParameters.map { ("\(prefix).\($0.name)", $0.tensor) } }
-    }
-
-    /// The four networks and the optimiser as groups q1, q2, q1_target, q2_target, critic_adam.
-    func save(to group: HDF5Group) throws {
-        for (name, net) in networks { try net.saveParameters(to: group.createGroup(name)) }
-        try optimizer.save(to: group.createGroup("critic_adam"))
-    }
-
-    func load(from group: HDF5Group) throws {
-        for name in networks.map(\.0) + ["critic_adam"] where group.kind(of: name) != .group {
-            throw InputError("\(group.file.path):\(group.path): no '\(name)' in the saved agent")
-        }
-        for (name, net) in networks { try net.loadParameters(from: group.group(name)) }
-        try optimizer.load(from: group.group("critic_adam"))
-    }
 }
 
 /// The SAC family's actor loss `mean(alpha_a log pi(a|s) - min Q(s,a))` for reparameterised
 /// actions `a` with log-densities `logProb`; the caller differentiates it with respect to the
 /// policy's parameters only, so the critics do not move.
-func softActorLoss(_ critics: SACCritics, observations s: Tensor<Float>, action a: Tensor<Float>, logProb: Tensor<Float>,
+func softActorLoss(_ critics: CriticEnsemble, observations s: Tensor<Float>, action a: Tensor<Float>, logProb: Tensor<Float>,
                    alphaActor: Double) -> Tensor<Float> {
-    (logProb * Float(alphaActor) - critics.minQ(s, a)).mean()
+    (logProb * Float(alphaActor) - critics.minQ(s, a).reshaped([s.shape[0]])).mean()
 }
 
 public final class SAC: Agent {
@@ -256,7 +189,7 @@ public final class SAC: Agent {
     public let observationDimension: Int
     public let actionDimension: Int
     public let actor: SquashedGaussianActor
-    public let critics: SACCritics
+    public let critics: CriticEnsemble
     public let actorOptimizer: Adam<Float>
     private var noiseBuffer: [Float] = []
 
@@ -270,8 +203,7 @@ public final class SAC: Agent {
         actor = SquashedGaussianActor(observations: observationDimension, actions: actionDimension,
                                       hidden: config.actorHidden, activation: config.activation, actionLimit: actionLimit,
                                       logStdRange: (Float(config.logStdMin), Float(config.logStdMax)), using: &rng)
-        critics = SACCritics(observations: observationDimension, actions: actionDimension, hidden: config.criticHidden,
-                             activation: config.activation, learningRate: config.criticLearningRate, using: &rng)
+        critics = CriticEnsemble(sac: config, observations: observationDimension, actions: actionDimension, using: &rng)
         actorOptimizer = Adam(parameters: actor.parameters, learningRate: config.actorLearningRate)
     }
 
@@ -327,7 +259,7 @@ public final class SAC: Agent {
         return l
     }
 
-    /// The critic loss (`SACCritics.loss`) with a' drawn from the squashed Gaussian at s'.
+    /// The critic loss (`CriticEnsemble.criticLosses`) with a' drawn from the squashed Gaussian at s'.
     func criticLosses(batch: ReplayBatch, nextNoise: Tensor<Float>) -> SACLosses {
         critics.criticLosses(batch: batch, alphaCritic: config.alphaCritic, gamma: config.gamma) { actor.sample($0, noise: nextNoise) }
     }

@@ -205,7 +205,7 @@ public final class RadialFlowPolicy: Module {
 }
 
 /// SAC-NF at a fixed temperature (as the S2AC paper compares it): SAC's critics and losses
-/// (`SACCritics`, `softActorLoss`) with the radial-flow policy; the Gaussian part and the flow
+/// (`CriticEnsemble`, `softActorLoss`) with the radial-flow policy; the Gaussian part and the flow
 /// take Adam steps with their own learning rates on the same actor loss.
 public final class SACNF: Agent {
     public let name = "sac-nf"
@@ -213,7 +213,7 @@ public final class SACNF: Agent {
     public let observationDimension: Int
     public let actionDimension: Int
     public let actor: RadialFlowPolicy
-    public let critics: SACCritics
+    public let critics: CriticEnsemble
     /// Adam over the Gaussian part (trunk, mu, log sigma) and Adam over the flow parameters.
     public let actorOptimizer: Adam<Float>, flowOptimizer: Adam<Float>
 
@@ -233,8 +233,7 @@ public final class SACNF: Agent {
             RadialFlow<Float>(dimension: actionDimension, initBound: config.flowInitBound, using: &rng)
         }
         actor = RadialFlowPolicy(gaussian: base, flows: flows)
-        critics = SACCritics(observations: observationDimension, actions: actionDimension, hidden: c.criticHidden,
-                             activation: c.activation, learningRate: c.criticLearningRate, using: &rng)
+        critics = CriticEnsemble(sac: c, observations: observationDimension, actions: actionDimension, using: &rng)
         actorOptimizer = Adam(parameters: base.parameters, learningRate: c.actorLearningRate)
         flowOptimizer = Adam(parameters: actor.flowParameters, learningRate: config.flowLearningRate)
     }

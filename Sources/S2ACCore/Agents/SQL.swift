@@ -51,13 +51,14 @@ public struct SQLConfig: Codable, Equatable, Sendable {
     /// -2 (a_k / L^2) / (1 - (a_k / L)^2 + 1e-6); false (core.py): Q / T alone.
     public var squashCorrection: Bool
 
-    /// Paper, Tables 3-4. `envID` picks the discount (multigoal 0.8) and alpha (Ant 0.2).
+    /// Paper, Tables 3-4: the discount and alpha are the environment's (`EnvSpec.paperGamma`,
+    /// `paperAlpha`: multigoal 0.8, Ant 0.2).
     public static func paper(envID: String) -> SQLConfig {
-        let alpha = envID.hasPrefix("Ant") ? 0.2 : 1.0
+        let env = EnvCatalog.known(envID)
         return SQLConfig(preset: "paper", particles: 10, criticHidden: [256, 256], actorHidden: [256, 256],
                          activation: .relu, criticLearningRate: 3e-4, actorLearningRate: 3e-4,
-                         gamma: envID.hasPrefix("Multigoal") ? 0.8 : 0.99, tau: 0.005, alphaCritic: alpha,
-                         scoreTemperature: alpha, bandwidth: "forth", uniformValueSamples: true, squashCorrection: true)
+                         gamma: env.paperGamma, tau: 0.005, alphaCritic: env.paperAlpha,
+                         scoreTemperature: env.paperAlpha, bandwidth: "forth", uniformValueSamples: true, squashCorrection: true)
     }
 
     /// The authors' `main.py` defaults for `svgd_sql` (the same for every environment).
@@ -102,13 +103,13 @@ public final class SQL: Agent {
     public let observationDimension: Int
     public let actionDimension: Int
     public let actionLimit: Float
-    public let critics: S2ACCritics
+    public let critics: CriticEnsemble
     /// f(s, xi): [obs + d] -> hidden -> d, tanh and the action limit applied after.
     public let sampler: MLP<Float>
     public let actorOptimizer: Adam<Float>
     let bandwidth: Bandwidth
     /// Reused host buffers of the per-state loops (the update allocates them once).
-    private var softValues: [Float] = []
+    private var softValues: [Double] = []
     private var directionBuffer: [Float] = []
 
     /// Networks drawn from `rng` in the order q1, q2, q1 target, q2 target, sampler (targets
@@ -121,9 +122,9 @@ public final class SQL: Agent {
         self.actionDimension = actionDimension
         self.actionLimit = actionLimit
         bandwidth = try Bandwidth(parsing: config.bandwidth)
-        critics = S2ACCritics(observationDimension: observationDimension, actionDimension: actionDimension,
-                              hidden: config.criticHidden, activation: config.activation,
-                              learningRate: config.criticLearningRate, using: &rng)
+        critics = CriticEnsemble(observations: observationDimension, actions: actionDimension, hidden: config.criticHidden,
+                                 activation: config.activation, learningRate: config.criticLearningRate, layout: .authors,
+                                 using: &rng)
         sampler = MLP(inputs: observationDimension + actionDimension, hidden: config.actorHidden, outputs: actionDimension,
                       activation: config.activation, using: &rng)
         actorOptimizer = Adam(parameters: sampler.parameters, learningRate: config.actorLearningRate)
@@ -185,13 +186,13 @@ public final class SQL: Agent {
         var trace = SQLUpdateTrace()
         let y = softTarget(batch: batch, nextNoise: nextNoise)
         trace.target = y.scalars
-        (trace.criticLoss, trace.criticGradients) = critics.step(batch: batch, target: y)
+        (trace.criticLoss, trace.criticGradients) = critics.fit(batch: batch, target: y)
         actorStep(batch: batch, fixedNoise: fixedNoise, movedNoise: movedNoise, trace: &trace)
         critics.updateTargets(tau: config.tau)
         return trace
     }
 
-    /// y = r + gamma (1 - terminated) V(s'), V(s') = alpha logsumexp_j(minQ'(s', a'_j) / alpha)
+    /// y = r + gamma (1 - terminated) V(s') (`bellmanTargets`, in Double), V(s') = alpha logsumexp_j(minQ'(s', a'_j) / alpha)
     /// + alpha (d log(2L) - log m): the importance-sampled soft value with a uniform proposal on
     /// [-L, L]^d. `uniformValueSamples`: a'_j = L (2 xi_j - 1), drawn from that proposal
     /// (softqlearning); otherwise a'_j = f(s', xi_j) with L taken as 1 in the constant (core.py
@@ -199,14 +200,14 @@ public final class SQL: Agent {
     /// transitions bootstrap.
     func softTarget(batch: ReplayBatch, nextNoise: [Float]) -> Tensor<Float> {
         let b = batch.batchSize, m = config.particles, d = actionDimension
-        let alpha = config.alphaCritic, gamma = config.gamma
+        let alpha = config.alphaCritic
         let q: Tensor<Float> = withNoGrad {
             let s2 = repeatRows(Tensor(batch.nextObservations, shape: [b, observationDimension]), m)
             let actions = config.uniformValueSamples
                 ? Tensor(nextNoise.map { actionLimit * (2 * $0 - 1) }, shape: [b * m, d]) : sample(s2, xi: nextNoise)
             return critics.minTargetQ(s2, actions)
         }
-        if softValues.count != b { softValues = [Float](repeating: 0, count: b) }
+        if softValues.count != b { softValues = [Double](repeating: 0, count: b) }
         let width = config.uniformValueSamples ? 2 * Double(actionLimit) : 2.0
         let offset = alpha * (Double(d) * Foundation.log(width) - Foundation.log(Double(m)))
         q.withUnsafeBufferPointer { qs in
@@ -215,12 +216,10 @@ public final class SQL: Agent {
                 for j in 0..<m { top = Swift.max(top, Double(qs[i * m + j]) / alpha) }
                 var sum = 0.0
                 for j in 0..<m { sum += Foundation.exp(Double(qs[i * m + j]) / alpha - top) }
-                let value = alpha * (top + Foundation.log(sum)) + offset
-                let notDone = 1 - Double(batch.terminated[i])
-                softValues[i] = Float(Double(batch.rewards[i]) + gamma * notDone * value)
+                softValues[i] = alpha * (top + Foundation.log(sum)) + offset
             }
         }
-        return Tensor(softValues, shape: [b])
+        return Tensor(bellmanTargets(batch: batch, nextValues: softValues, gamma: config.gamma).map(Float.init), shape: [b])
     }
 
     /// The amortized SVGD step (core.py `compute_loss_pi`, kernels.py `RBF`): fixed particles

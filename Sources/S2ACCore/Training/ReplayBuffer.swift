@@ -29,14 +29,6 @@ public struct ReplayBatch {
     }
 }
 
-/// The soft Bellman target `r + gamma * (1 - terminated) * nextValue` for one transition.
-/// Truncation by a time limit is not an end of the task, so it bootstraps like any other
-/// step (REFERENCE section 4: `d = False` when the episode hits its step limit).
-@inlinable
-public func bellmanTarget(reward: Float, terminated: Float, nextValue: Float, gamma: Float) -> Float {
-    reward + gamma * (1 - terminated) * nextValue
-}
-
 /// A ring buffer of transitions, preallocated at its full capacity; adding and sampling
 /// allocate nothing. Terminated and truncated are stored separately.
 public struct ReplayBuffer {

@@ -30,8 +30,8 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public static let implementedAgents = ["sac", "sac-nf", "s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql"]
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
     public static let plannedAgents = ["ddpg", "ppo"]
-    /// Environments `makeEnv` builds.
-    public static let envIDs = ["Multigoal", "Multigoal-obstacle"] + MuJoCoEnvs.ids
+    /// Environments `makeEnv` builds (`EnvCatalog`).
+    public static var envIDs: [String] { EnvCatalog.ids }
     public static let presets = ["paper", "authors-code", "smoke"]
 
     /// Resolves a run. `steps` defaults to smoke 300, multigoal 20000, MuJoCo 1000000; `alpha`
@@ -46,16 +46,12 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             }
             throw InputError("--agent must be one of \((implementedAgents + plannedAgents).joined(separator: ", ")), got '\(agent)'")
         }
-        guard envIDs.contains(env) else {
-            throw InputError("--env must be one of \(envIDs.joined(separator: ", ")), got '\(env)'")
-        }
-        if let evaluationEnv, !envIDs.contains(evaluationEnv) {
-            throw InputError("--eval-env must be one of \(envIDs.joined(separator: ", ")), got '\(evaluationEnv)'")
-        }
+        let spec = try EnvCatalog.spec(env)
+        if let evaluationEnv { _ = try EnvCatalog.spec(evaluationEnv, flag: "--eval-env") }
         guard presets.contains(preset) else {
             throw InputError("--preset must be one of \(presets.joined(separator: ", ")), got '\(preset)'")
         }
-        let multigoal = env.hasPrefix("Multigoal")
+        let multigoal = spec.isMultigoal
         let totalSteps = steps ?? (preset == "smoke" ? 300 : multigoal ? 20_000 : 1_000_000)
         // SAC's presets also carry the batch and replay sizes every agent shares (Tables 3-4, main.py).
         var sac: SACConfig, schedule: TrainingSchedule
@@ -118,7 +114,7 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     /// The S2AC configuration of a preset: the multigoal variants on Multigoal, Ant's alpha 0.2
     /// in the paper preset (Table 3), small networks and few particles for smoke.
     public static func s2acConfig(preset: String, env: String, alpha: Double?, actionLimit: Double) -> S2ACConfig {
-        let multigoal = env.hasPrefix("Multigoal")
+        let spec = EnvCatalog.known(env), multigoal = spec.isMultigoal
         var c: S2ACConfig
         switch preset {
         case "authors-code": c = multigoal ? .authorsCodeMultigoal : .authorsCode
@@ -128,7 +124,7 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
             c.particles = 4; c.stepsPhi = 3; c.stepsPhiTheta = 2
         default:
             c = multigoal ? .paperMultigoal : .paper
-            if env.hasPrefix("Ant") { c.alphaCritic = 0.2; c.alphaActor = 0.2 }
+            c.alphaCritic = spec.paperAlpha; c.alphaActor = spec.paperAlpha
         }
         if let alpha { c.alphaCritic = alpha; c.alphaActor = alpha }
         // The paper's target density is exp(Q / alpha) with alpha on the repulsion (Eq. 24);
@@ -151,13 +147,7 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     }
 
     /// A fresh environment by id (`Multigoal`, `Multigoal-obstacle`, or a MuJoCo id).
-    public static func makeEnv(_ id: String) throws -> any Env {
-        switch id {
-        case "Multigoal": return Multigoal()
-        case "Multigoal-obstacle": return Multigoal(withObstacle: true)
-        default: return try MuJoCoEnvs.make(id)
-        }
-    }
+    public static func makeEnv(_ id: String) throws -> any Env { try EnvCatalog.spec(id).make() }
 
     /// The environment this run trains on.
     public func makeEnv() throws -> any Env { try Self.makeEnv(env) }
