@@ -150,10 +150,6 @@ public struct S2ACUpdateTrace {
     public var actorGradients: [[Float]]
 }
 
-/// The critics of S2AC and SQL: the shared `CriticEnsemble`, saved with the authors' layout.
-/// (The old name, until the Stein sampler's files move to the new one.)
-public typealias S2ACCritics = CriticEnsemble
-
 extension CriticEnsemble {
     /// S2AC's twin critics: ELU networks (REFERENCE section 4: second derivatives of Q).
     convenience init<G: RandomNumberGenerator>(s2ac config: S2ACConfig, observations: Int, actions: Int, using rng: inout G) {

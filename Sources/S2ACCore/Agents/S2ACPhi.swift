@@ -3,7 +3,7 @@ import Foundation
 /// S2AC(phi) (Alg. 1 with a fixed q0): the policy is SVGD on min(Q1, Q2) from
 /// q0 = N(0, sigma_p0^2 I), so there are no actor parameters; only the twin critics are
 /// trained, their target using the SVGD log-likelihood of Thm 3.3 (REFERENCE sections 3, 4).
-public final class S2ACPhi: Agent {
+public final class S2ACPhi: Agent, SteinActingAgent {
     public let name = "s2ac-phi"
     public let observationDimension: Int
     public let actionDimension: Int
@@ -52,10 +52,7 @@ public final class S2ACPhi: Agent {
     /// Acting without a graph (`SteinActingSampler`): the same noise draws and pick as
     /// `actUsingGraph`, with particles and Q values equal to rounding (tested).
     public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
-        let m = config.particles, b = observations.shape[0], d = actionDimension
-        let out = actingSample(observations: observations, needQ: selection != .random, using: &rng)
-        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
-                              selection: selection, using: &rng)
+        steinAct(observations: observations, selection: selection, using: &rng)
     }
 
     /// The graph-free acting sampler's particles ([states * m, d]) and, with `needQ`, min(Q1, Q2)
@@ -83,10 +80,7 @@ public final class S2ACPhi: Agent {
             let q = withNoGrad { critics.minQ(repeatRows(observations, config.particles), out.actions).scalars }
             return (out.actions.scalars, q)
         }
-        let n = observations.shape[0] * config.particles
-        let out = actingSample(observations: observations, needQ: true, using: &rng)
-        return (Array(UnsafeBufferPointer(start: out.actions, count: n * actionDimension)),
-                Array(UnsafeBufferPointer(start: out.q!, count: n)))
+        return graphFreeParticles(observations: observations, using: &rng)
     }
 
     private lazy var sampler = SteinActingSampler(policy: policy, critics: critics, observationDimension: observationDimension,

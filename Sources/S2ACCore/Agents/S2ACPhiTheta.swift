@@ -4,7 +4,7 @@ import Foundation
 /// network, particles kept within mu +- t sigma by rejecting the standard-normal noise, then
 /// L SVGD steps on min(Q1, Q2). The actor loss `mean_s(alpha_a log q^L(s) - mean_j minQ(s, a_j))`
 /// is differentiated through the unrolled steps (second derivatives of Q) into theta only.
-public final class S2ACPhiTheta: Agent {
+public final class S2ACPhiTheta: Agent, SteinActingAgent {
     public let name = "s2ac-phi-theta"
     public let observationDimension: Int
     public let actionDimension: Int
@@ -77,10 +77,7 @@ public final class S2ACPhiTheta: Agent {
     /// Acting without a graph (`SteinActingSampler`): the same noise draws and pick as
     /// `actUsingGraph`, with particles and Q values equal to rounding (tested), several times faster.
     public func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
-        let m = config.particles, b = observations.shape[0], d = actionDimension
-        let out = actingSample(observations: observations, needQ: selection != .random, using: &rng)
-        return selectParticle(actions: out.actions, q: out.q, states: b, dimension: d, particles: m,
-                              selection: selection, using: &rng)
+        steinAct(observations: observations, selection: selection, using: &rng)
     }
 
     /// The graph-free acting sampler's particles ([states * m, d]) and, with `needQ`, min(Q1, Q2)
@@ -121,10 +118,7 @@ public final class S2ACPhiTheta: Agent {
             let q = withNoGrad { critics.minQ(repeatRows(observations, config.particles), out.actions).scalars }
             return (out.actions.scalars, q)
         }
-        let n = observations.shape[0] * config.particles
-        let out = actingSample(observations: observations, needQ: true, using: &rng)
-        return (Array(UnsafeBufferPointer(start: out.actions, count: n * actionDimension)),
-                Array(UnsafeBufferPointer(start: out.q!, count: n)))
+        return graphFreeParticles(observations: observations, using: &rng)
     }
 
     /// The acting path through the tensor graph (`sample`, then min(Q1,Q2) at the final

@@ -113,7 +113,7 @@ final class SteinActingSampler {
     private var rows1: [Int] = [], rows2: [Int] = []
     private let stein = SteinDirectionWorkspace<Float>()
 
-    init(policy: SteinPolicy, critics: S2ACCritics, observationDimension: Int, actionDimension: Int) {
+    init(policy: SteinPolicy, critics: CriticEnsemble, observationDimension: Int, actionDimension: Int) {
         self.policy = policy
         q1 = MLPEvaluator(critics.q1); q2 = MLPEvaluator(critics.q2)
         self.observationDimension = observationDimension; self.actionDimension = actionDimension
@@ -179,5 +179,33 @@ final class SteinActingSampler {
         let y1 = q1.forward(x, rows: n), y2 = q2.forward(x, rows: n)
         for r in 0..<n { y1[r] = Swift.min(y1[r], y2[r]) }
         return (u, y1)
+    }
+}
+
+/// An S2AC agent that acts through the graph-free sampler: its noise, q0 and sampler give
+/// `actingSample`; the pick and the test view of the particles are the same for every such agent.
+protocol SteinActingAgent: AnyObject {
+    var config: S2ACConfig { get }
+    var actionDimension: Int { get }
+    /// The sampler's particles ([states * m, d]) and, with `needQ`, min(Q1, Q2) at them, in the
+    /// sampler's own buffers (valid until the next call).
+    func actingSample(observations: Tensor<Float>, needQ: Bool, using rng: inout Xoshiro256)
+        -> (actions: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>?)
+}
+
+extension SteinActingAgent {
+    /// One action per state, picked from the graph-free sampler's particles.
+    func steinAct(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float> {
+        let out = actingSample(observations: observations, needQ: selection != .random, using: &rng)
+        return selectParticle(actions: out.actions, q: out.q, states: observations.shape[0], dimension: actionDimension,
+                              particles: config.particles, selection: selection, using: &rng)
+    }
+
+    /// Copies of every particle and its Q value, drawing what `steinAct` draws: for tests.
+    func graphFreeParticles(observations: Tensor<Float>, using rng: inout Xoshiro256) -> (actions: [Float], q: [Float]) {
+        let n = observations.shape[0] * config.particles
+        let out = actingSample(observations: observations, needQ: true, using: &rng)
+        return (Array(UnsafeBufferPointer(start: out.actions, count: n * actionDimension)),
+                Array(UnsafeBufferPointer(start: out.q!, count: n)))
     }
 }

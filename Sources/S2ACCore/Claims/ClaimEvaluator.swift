@@ -126,9 +126,20 @@ public struct ClaimEvaluator {
                                "agent", "env", "algorithm", "algorithm_x", "algorithm_y", "metric"]
 
     func nearFar(_ c: PaperClaim, near: Bool) throws -> Outcome {
+        let tol = try number(c.rule, "tol"), ref = try param(c.rule, "ref")
+        return try rowAgainstReference(c) { x, y in
+            let d = abs(x - y)
+            return (near ? d <= tol : d > tol,
+                    "\(Self.fmt(x)) (\(ref == "paper" ? "paper" : ref) \(Self.fmt(y)), off by \(Self.fmt(d)))")
+        }
+    }
+
+    /// One case per filtered row: its `value` column against the rule's `ref` for that row,
+    /// decided by `decide` (pass, text); a row without both numbers is an undecided case.
+    func rowAgainstReference(_ c: PaperClaim, _ decide: (Double, Double) throws -> (Bool, String)) throws -> Outcome {
         let r = c.rule
         let (rows, budget) = try filtered(r)
-        let value = try param(r, "value"), ref = try param(r, "ref"), tol = try number(r, "tol")
+        let value = try param(r, "value"), ref = try param(r, "ref")
         var out = Outcome(budget: budget)
         let labels = distinguishing(rows, among: Self.labelColumns)
         for row in rows {
@@ -136,9 +147,8 @@ public struct ClaimEvaluator {
             guard let x = row.number(value), let y = try reference(c, ref, row: row) else {
                 out.cases.append(Case(label: label(row, labels), pass: nil, text: value)); continue
             }
-            let d = abs(x - y)
-            out.cases.append(Case(label: label(row, labels), pass: near ? d <= tol : d > tol,
-                                  text: "\(Self.fmt(x)) (\(ref == "paper" ? "paper" : ref) \(Self.fmt(y)), off by \(Self.fmt(d)))"))
+            let (pass, text) = try decide(x, y)
+            out.cases.append(Case(label: label(row, labels), pass: pass, text: text))
         }
         return out
     }
@@ -194,19 +204,8 @@ public struct ClaimEvaluator {
     }
 
     func compare(_ c: PaperClaim) throws -> Outcome {
-        let r = c.rule
-        let (rows, budget) = try filtered(r)
-        let value = try param(r, "value"), op = try param(r, "op"), ref = try param(r, "ref")
-        var out = Outcome(budget: budget)
-        let labels = distinguishing(rows, among: Self.labelColumns)
-        for row in rows {
-            out.sources.insert(row.source)
-            guard let x = row.number(value), let y = try reference(c, ref, row: row) else {
-                out.cases.append(Case(label: label(row, labels), pass: nil, text: value)); continue
-            }
-            out.cases.append(Case(label: label(row, labels), pass: try Self.satisfies(x, op, y), text: Self.fmt(x)))
-        }
-        return out
+        let op = try param(c.rule, "op")
+        return try rowAgainstReference(c) { x, y in (try Self.satisfies(x, op, y), Self.fmt(x)) }
     }
 
     func contains(_ c: PaperClaim) throws -> Outcome {

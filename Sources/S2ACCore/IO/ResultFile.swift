@@ -168,30 +168,20 @@ private let writerCount = Atomic<Int>(0)
 
 /// Gives the finished file `temporary` the name `final`. With `replacing`, an atomic rename.
 /// Without, a hard link, which fails when `final` exists, so a result another process finished
-/// in the meantime is never replaced: this file then stays, under a name the error gives.
+/// in the meantime is never replaced: this file then stays, under a name the error gives. Where
+/// hard links are refused (some network and FUSE file systems), a check and a rename instead.
 func publish(_ temporary: String, as final: String, replacing: Bool) throws {
-    if replacing || !linkSupported(temporary, final) {
-        if !replacing && FileManager.default.fileExists(atPath: final) { try keepAside(temporary, final) }
-        guard rename(temporary, final) == 0 else {
-            throw InputError("cannot move \(temporary) to \(final): \(String(cString: strerror(errno)))")
+    if !replacing {
+        if link(temporary, final) == 0 { unlink(temporary); return }
+        if errno == EEXIST { try keepAside(temporary, final) }
+        guard errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS || errno == EXDEV else {
+            throw InputError("cannot give \(temporary) the name \(final): \(String(cString: strerror(errno)))")
         }
-        return
+        if FileManager.default.fileExists(atPath: final) { try keepAside(temporary, final) }
     }
-    if link(temporary, final) == 0 {
-        unlink(temporary)
-        return
+    guard rename(temporary, final) == 0 else {
+        throw InputError("cannot move \(temporary) to \(final): \(String(cString: strerror(errno)))")
     }
-    if errno == EEXIST { try keepAside(temporary, final) }
-    throw InputError("cannot give \(temporary) the name \(final): \(String(cString: strerror(errno)))")
-}
-
-/// Whether hard links work in the folder of `final` (some network and FUSE file systems refuse
-/// them); then `publish` falls back to a check and a rename.
-private func linkSupported(_ temporary: String, _ final: String) -> Bool {
-    let probe = temporary + ".link-probe"
-    defer { unlink(probe) }
-    if link(temporary, probe) == 0 { return true }
-    return !(errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS || errno == EXDEV)
 }
 
 /// `final` appeared while this result was being written: the new result is moved beside it
@@ -222,7 +212,7 @@ public func resultFilePaths(under root: String, excluding: String? = nil) -> (fi
         guard url.pathExtension == "h5", !path.hasSuffix(".ckpt.h5") else { continue }
         let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
         if values?.isDirectory == true { continue }
-        if values?.isRegularFile == true && isRegularFile(path) { files.append(path) } else { skipped.append(path) }
+        if values?.isRegularFile == true { files.append(path) } else { skipped.append(path) }
     }
     return (files.sorted(), skipped.sorted())
 }
