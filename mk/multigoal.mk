@@ -13,10 +13,10 @@ MULTIGOAL_AGENTS = $(if $(AGENTS),--agents $(AGENTS),)
 
 multigoal: build
 	$(BIN)/multigoal-modes --preset $(PRESET) --jobs $(JOBS) --out $(MULTIGOAL_OUT) $(MULTIGOAL_AGENTS)
-	python3 scripts/plots/multigoal.py --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
+	python3 scripts/plots/multigoal.py --train $(BIN)/train --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
 	$(BIN)/report --results Results
 
 obstacle: build
 	$(BIN)/obstacle-robustness --runs $(MULTIGOAL_OUT)
-	python3 scripts/plots/multigoal.py --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
+	python3 scripts/plots/multigoal.py --train $(BIN)/train --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
 	$(BIN)/report --results Results

@@ -41,7 +41,17 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
-    static let agentNames = ["s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sac", "sql", "sac-nf"]
+    /// Every agent of the catalog.
+    static var agentNames: [String] { AgentCatalog.ids }
+
+    /// The preset and action rule of the agents timed against a PyTorch twin
+    /// (scripts/reference/torch_s2ac.py, torch_agents.py), which fixes their sizes; the other
+    /// agents are timed in the paper preset with their test-time rule.
+    static let torchTwins: [String: (preset: String, selection: ActionSelection)] = [
+        "s2ac-phi": ("authors-code", .softmax), "s2ac-phi-theta": ("authors-code", .softmax),
+        "s2ac-phi-theta-psi": ("authors-code", .amortized), "sql": ("authors-code", .softmax),
+        "sac": ("paper", .mean), "sac-nf": ("paper", .sample),
+    ]
 
     @Option(help: "Comma-separated agents to time (\(agentNames.joined(separator: ", "))).")
     var agents: String = agentNames.joined(separator: ",")
@@ -128,48 +138,17 @@ struct BenchAgents: ParsableCommand {
         let probe = SGEMMPeakProbe(using: &peakRNG)
         var peak = peakGFLOPS(probe, threads: threads)
         let batchSize = 100
-        var config = S2ACConfig.authorsCode
-        config.actorHidden = [256, 256, 256]
-        let sql = SQLConfig.authorsCode
         let selected = selectedAgents
-        // (agent, svgd steps, particles, test-time selection); SVGD steps 0 for SQL, whose sampler
-        // is amortized, and for SAC-NF (one sample, particles 1).
+        // (agent, svgd steps, particles, test-time selection), at Hopper's and multigoal's sizes,
+        // each built by the catalog from its Hopper configuration.
         var cases: [(agent: Agent, steps: Int, particles: Int, selection: ActionSelection)] = []
-        for (obs, act) in [(11, 3), (2, 2)] {
-            if selected.contains("s2ac-phi") {
-                cases.append((try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng),
-                              config.stepsPhi, config.particles, .softmax))
-            }
-            if selected.contains("s2ac-phi-theta") {
-                cases.append((try S2ACPhiTheta(observationDimension: obs, actionDimension: act, config: config, using: &rng),
-                              config.stepsPhiTheta, config.particles, .softmax))
-            }
-        }
-        if selected.contains("s2ac-phi-theta-psi") {
-            // f_psi 3 x 256 (authors-code); its update is S2AC(phi,theta)'s plus psi's step.
+        for id in AgentCatalog.ids where selected.contains(id) {
+            let twin = Self.torchTwins[id]
+            let config = try TrainRunConfig.resolve(agent: id, env: "Hopper-v4", preset: twin?.preset ?? "paper", seed: 0)
             for (obs, act) in [(11, 3), (2, 2)] {
-                cases.append((try S2ACPhiThetaPsi(observationDimension: obs, actionDimension: act, config: config,
-                                                  amortized: .authorsCode, using: &rng), config.stepsPhiTheta, config.particles, .amortized))
-            }
-        }
-        if selected.contains("sac") {
-            // Paper preset: critics and actor 2 x 256 ReLU, batch 100; the mean action.
-            for (obs, act, env) in [(11, 3, "Hopper-v4"), (2, 2, "Multigoal")] {
-                cases.append((SAC(observationDimension: obs, actionDimension: act, actionLimit: 1, config: .paper(envID: env), using: &rng),
-                              0, 1, .mean))
-            }
-        }
-        if selected.contains("sql") {
-            for (obs, act) in [(11, 3), (2, 2)] {
-                cases.append((try SQL(observationDimension: obs, actionDimension: act, actionLimit: 1, config: sql, using: &rng),
-                              0, sql.particles, .softmax))
-            }
-        }
-        if selected.contains("sac-nf") {
-            // Paper preset: 2 x 256 ReLU networks, batch 100, two radial layers.
-            let nf = SACNFConfig.paper(envID: "Hopper-v4")
-            for (obs, act) in [(11, 3), (2, 2)] {
-                cases.append((SACNF(observationDimension: obs, actionDimension: act, actionLimit: 1, config: nf, using: &rng), 0, 1, .sample))
+                let agent = try config.makeAgent(observationDimension: obs, actionDimension: act, actionLimit: 1, using: &rng)
+                cases.append((agent, config.agentConfig.samplerSteps, config.agentConfig.particles,
+                              twin?.selection ?? config.schedule.evaluationSelection))
             }
         }
         // Per case: the matrix products of one update (the FLOP count and the replayed floor),

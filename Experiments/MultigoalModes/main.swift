@@ -64,16 +64,7 @@ struct MultigoalModes: ParsableCommand {
             p.agents = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard !p.agents.isEmpty, Set(p.agents).count == p.agents.count else { throw InputError("--agents must list distinct agents") }
         }
-        let known = TrainRunConfig.implementedAgents + TrainRunConfig.plannedAgents
-        let unknown = p.agents.filter { !known.contains($0) }
-        guard unknown.isEmpty else {
-            throw InputError("--agents: unknown \(unknown.joined(separator: ", ")); agents: \(known.joined(separator: ", "))")
-        }
-        let missing = p.agents.filter { !TrainRunConfig.implementedAgents.contains($0) }
-        guard missing.isEmpty else {
-            throw InputError("agents not implemented yet: \(missing.joined(separator: ", ")); pass --agents with some of "
-                             + TrainRunConfig.implementedAgents.joined(separator: ","))
-        }
+        for agent in p.agents { _ = try AgentCatalog.entry(named: agent, flag: "--agents") }
         if let alphas {
             let values = alphas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             let range = TrainRunConfig.alphaRange

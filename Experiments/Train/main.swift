@@ -21,10 +21,23 @@ struct Train: ParsableCommand {
     static var envIDs: [String] { TrainRunConfig.envIDs }
 
     @Option(help: "Agent: \(TrainRunConfig.implementedAgents.joined(separator: ", ")) (planned: \(TrainRunConfig.plannedAgents.joined(separator: ", "))).")
-    var agent: String
+    var agent: String?
 
     @Option(help: "Environment: \(envIDs.joined(separator: ", ")).")
-    var env: String
+    var env: String?
+
+    @Flag(help: "List the agents (id, paper name, learning, experiments, options) and exit.")
+    var listAgents = false
+
+    @Flag(help: "With --list-agents: one JSON array instead of a table.")
+    var json = false
+
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: "FIELD=VALUE: set one configuration field by its --show-config name (repeatable), e.g. --set schedule.startSteps=1000 --set batchSize=256.")
+    var overrides: [String] = []
+
+    @Flag(help: "Print every configuration field of the run, its value and where it came from (preset, option, --set), and exit.")
+    var showConfig = false
 
     @Option(help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
     var alpha: Double?
@@ -69,7 +82,7 @@ struct Train: ParsableCommand {
     var actorHidden: String?
 
     @Option(help: "Output run file (.h5).")
-    var out: String
+    var out: String?
 
     @Option(help: "Write a checkpoint (OUT.ckpt.h5) every this many steps; 0 = never.")
     var checkpointEvery: Int = 0
@@ -87,6 +100,9 @@ struct Train: ParsableCommand {
     var threads: Int = 1
 
     func validate() throws {
+        if listAgents { return }
+        guard agent != nil else { throw ValidationError("--agent is required (--list-agents lists them)") }
+        guard let env else { throw ValidationError("--env is required") }
         guard Self.envIDs.contains(env) else {
             throw ValidationError("--env must be one of \(Self.envIDs.joined(separator: ", ")), got '\(env)'")
         }
@@ -103,6 +119,8 @@ struct Train: ParsableCommand {
         if let evalEpisodes { try requireRange(evalEpisodes, 1...1000, flag: "eval-episodes") }
         try requireRange(checkpointEvery, 0...100_000_000, flag: "checkpoint-every")
         try requireRange(threads, 1...256, flag: "threads")
+        if showConfig { return }
+        guard let out else { throw ValidationError("--out is required") }
         guard out.hasSuffix(".h5") else { throw ValidationError("--out must name a .h5 file, got '\(out)'") }
     }
 
@@ -117,14 +135,23 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if listAgents { return try printAgents() }
+        guard let agent, let env, let out = showConfig ? (self.out ?? "") : self.out else { return }
         // From the start, so a signal during set-up is acted on after the first step.
         StopSignals.install()
-        let config = try TrainRunConfig.resolve(agent: agent, env: env, preset: preset, seed: seed, steps: steps,
-                                                alpha: alpha, evalEvery: evalEvery, evalEpisodes: evalEpisodes,
-                                                checkpointEvery: checkpointEvery, evaluationEnv: evalEnv)
-            .applying(AgentOptions(particles: particles, svgdSteps: svgdSteps, svgdStepSize: svgdStepSize,
-                                   bandwidth: bandwidth, sigmaP0: sigmaP0, criticHidden: try widths(criticHidden, "critic-hidden"),
-                                   actorHidden: try widths(actorHidden, "actor-hidden")))
+        let resolved = try TrainRunConfig.resolve(agent: agent, env: env, preset: preset, seed: seed, steps: steps,
+                                                  alpha: alpha, evalEvery: evalEvery, evalEpisodes: evalEpisodes,
+                                                  checkpointEvery: checkpointEvery, evaluationEnv: evalEnv)
+        let options = try resolved.overrides(for: AgentOptions(
+            particles: particles, svgdSteps: svgdSteps, svgdStepSize: svgdStepSize, bandwidth: bandwidth, sigmaP0: sigmaP0,
+            criticHidden: try widths(criticHidden, "critic-hidden"), actorHidden: try widths(actorHidden, "actor-hidden")))
+        let sets = try overrides.map(ConfigOverride.init(parsing:))
+        let config = try resolved.setting(options + sets)
+        if showConfig {
+            let preset = try TrainRunConfig.resolve(agent: agent, env: env, preset: self.preset, seed: seed)
+            print(config.showConfig(preset: preset, options: try resolved.setting(options), sources: options + sets))
+            return
+        }
         let configJSON = try canonicalJSON(config)
         let checkpointPath = String(out.dropLast(3)) + ".ckpt.h5"
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
@@ -167,6 +194,22 @@ struct Train: ParsableCommand {
         try writer.commit()
         let last = trainer.evaluations.last.map { String(format: ", last eval return %.2f", $0.returns.reduce(0, +) / Double($0.returns.count)) } ?? ""
         print("train: \(agent) on \(env), \(trainer.step) steps, \(trainer.updates) updates\(last) -> \(out)")
+    }
+
+    /// `--list-agents`: the agent catalog, as a table or (`--json`) a JSON array.
+    func printAgents() throws {
+        let rows = AgentCatalog.listing()
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        for e in AgentCatalog.all {
+            let experiments = PaperExperiment.allCases.filter(e.experiments.contains).map(\.rawValue).joined(separator: ",")
+            print("\(e.id.padding(toLength: 20, withPad: " ", startingAt: 0)) \(e.paperName.padding(toLength: 12, withPad: " ", startingAt: 0)) "
+                  + "\(e.learning.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(experiments.padding(toLength: 23, withPad: " ", startingAt: 0)) \(e.summary)")
+        }
+        for id in AgentCatalog.planned { print("\(id.padding(toLength: 20, withPad: " ", startingAt: 0)) (planned, not built yet)") }
     }
 
     /// SIGTERM or SIGINT between two steps: with checkpointing, the state after this step goes

@@ -22,6 +22,7 @@ import argparse
 import glob
 import json
 import os
+import subprocess
 import sys
 from collections import defaultdict
 
@@ -36,7 +37,8 @@ GOALS = [(5, 0), (-4, 3), (-4, -3)]
 GOAL_NAMES = ["G1", "G2", "G3", "none"]
 CRITICAL = [(-3.5, -2.5), (-2.5, 0.5), (-1, 0), (0, 0), (1, 0), (4, 0)]
 WALL = ((-2, 0), (0, 2))
-AGENT_ORDER = ["s2ac-phi-theta", "s2ac-phi", "sac", "sql", "sac-nf", "s2ac-phi-theta-psi"]
+# The agents in the catalog's order, read from `train --list-agents --json` in main().
+AGENT_ORDER = []
 # The test rules of S2AC and SQL runs (MultigoalRunSpec.testSelections).
 RULES = ["random", "softmax", "max"]
 
@@ -323,7 +325,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", default="Results/multigoal/quick", help="a multigoal-modes output folder")
     p.add_argument("--figures", default=None, help="output folder (default Results/figures/multigoal/<preset>)")
+    p.add_argument("--train", default=".build/release/train", help="the suite's train executable (lists the agents)")
     args = p.parse_args()
+    try:
+        listing = subprocess.run([args.train, "--list-agents", "--json"], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("multigoal.py: cannot list the agents with %s --list-agents: %s" % (args.train, e), file=sys.stderr)
+        return 2
+    AGENT_ORDER[:] = [a["id"] for a in json.loads(listing)]
     runs = load(os.path.join(args.runs, "runs"), "multigoal-run")
     if not runs:
         print("multigoal.py: no multigoal run files in %s/runs" % args.runs, file=sys.stderr)

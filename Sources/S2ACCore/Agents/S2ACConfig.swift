@@ -134,46 +134,27 @@ public struct S2ACConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// Values of one update, exposed for the PyTorch conformance tests.
-public struct S2ACUpdateTrace {
-    public var criticLoss: Float
-    public var actorLoss: Float?
-    /// Per-particle log q^L at s' (critic target), [batch * m].
-    public var logProbNext: [Float]
-    /// Per-particle log q^L at s (actor loss), [batch * m]; empty for S2AC(phi).
-    public var logProbActor: [Float]
-    /// The Bellman target y, [batch].
-    public var target: [Float]
-    /// Gradients of the critic loss, in `critics.parameters` order.
-    public var criticGradients: [[Float]]
-    /// Gradients of the actor loss, in the actor's parameter order.
-    public var actorGradients: [[Float]]
-}
-
-extension CriticEnsemble {
-    /// S2AC's twin critics: ELU networks (REFERENCE section 4: second derivatives of Q).
-    convenience init<G: RandomNumberGenerator>(s2ac config: S2ACConfig, observations: Int, actions: Int, using rng: inout G) {
-        self.init(observations: observations, actions: actions, hidden: config.criticHidden, activation: .elu,
-                  learningRate: config.criticLearningRate, layout: .authors, using: &rng)
+extension S2ACConfig {
+    /// The range of every field (`train --set`, the agent options and the presets alike).
+    func check(_ c: inout ConfigCheck, at p: String) {
+        c.range(particles, 2...10_000, p + ".particles")
+        c.range(stepsPhi, 0...10_000, p + ".stepsPhi")
+        c.range(stepsPhiTheta, 0...10_000, p + ".stepsPhiTheta")
+        c.positive(stepSize, p + ".stepSize")
+        // Pre-tanh standard deviations outside this range only saturate tanh or collapse the
+        // particles onto one point; at 1e300 or 1e-300 the arithmetic overflows.
+        c.range(sigmaP0, 1e-4...1e2, p + ".sigmaP0")
+        c.positive(truncation, p + ".truncation")
+        c.require(logStdRange.count == 2 && logStdRange[0] < logStdRange[1], p + ".logStdRange",
+                  "must be [low, high] with low < high, got \(logStdRange)")
+        c.require(sigmaRange.count == 2 && sigmaRange[0] > 0 && sigmaRange[0] <= sigmaRange[1], p + ".sigmaRange",
+                  "must be [low, high] with 0 < low <= high, got \(sigmaRange)")
+        if let t = svgdTemperature { c.temperature(t, p + ".svgdTemperature") }
+        c.bandwidth(bandwidth, p + ".bandwidth")
+        c.actorCritic(criticHidden: criticHidden, actorHidden: actorHidden, criticLearningRate: criticLearningRate,
+                      actorLearningRate: actorLearningRate, gamma: gamma, tau: tau, at: p)
+        c.temperature(alphaCritic, p + ".alphaCritic")
+        c.temperature(alphaActor, p + ".alphaActor")
+        c.positive(actionLimit, p + ".actionLimit")
     }
-
-    /// S2AC's critic step: `softTarget` with the m particles a'_j at s' (`nextActions`
-    /// [batch * m, d]) and log q^L per state (`nextLogProb` [batch]) at alpha_c, then `fit`;
-    /// the loss, target and gradients go to `trace`.
-    func update(batch: ReplayBatch, nextActions: Tensor<Float>, nextLogProb: Tensor<Float>, config: S2ACConfig,
-                trace: inout S2ACUpdateTrace) {
-        let y = softTarget(batch: batch, nextActions: nextActions, nextLogProb: nextLogProb, alpha: config.alphaCritic,
-                           gamma: config.gamma)
-        let (loss, grads) = fit(batch: batch, target: y)
-        trace.criticLoss = loss
-        trace.target = y.scalars
-        trace.criticGradients = grads.map(\.scalars)
-    }
-}
-
-/// Standard-normal noise [rows, d] in Float.
-func gaussianNoise(rows: Int, dimension d: Int, using rng: inout Xoshiro256) -> [Float] {
-    var out = [Float](repeating: 0, count: rows * d)
-    out.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
-    return out
 }

@@ -211,3 +211,11 @@ public final class S2ACPhiThetaPsi: Agent {
         phiTheta.parameterTensors + sampler.namedParameters.map { ("psi.\($0.name)", $0.tensor) }
     }
 }
+
+extension AmortizedSamplerConfig {
+    /// The range of every field (`train --set` and the presets alike).
+    func check(_ c: inout ConfigCheck, at p: String) {
+        c.widths(hidden, p + ".hidden")
+        c.learningRate(learningRate, p + ".learningRate")
+    }
+}

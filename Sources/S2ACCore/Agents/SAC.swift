@@ -296,3 +296,17 @@ public final class SAC: Agent {
         try actorOptimizer.load(from: group.group("actor_adam"))
     }
 }
+
+extension SACConfig {
+    /// The range of every field (`train --set` and the presets alike).
+    func check(_ c: inout ConfigCheck, at p: String) {
+        c.actorCritic(criticHidden: criticHidden, actorHidden: actorHidden, criticLearningRate: criticLearningRate,
+                      actorLearningRate: actorLearningRate, gamma: gamma, tau: tau, at: p)
+        c.range(batchSize, 1...1_000_000, p + ".batchSize")
+        c.temperature(alphaCritic, p + ".alphaCritic")
+        c.temperature(alphaActor, p + ".alphaActor")
+        c.range(replaySize, 1...100_000_000, p + ".replaySize")
+        c.require(logStdMin.isFinite && logStdMax.isFinite && logStdMin < logStdMax, p + ".logStdMin",
+                  "must be finite and below logStdMax, got \(logStdMin)...\(logStdMax)")
+    }
+}

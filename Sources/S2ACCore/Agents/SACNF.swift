@@ -328,3 +328,13 @@ public final class SACNF: Agent {
         try flowOptimizer.load(from: group.group("flow_adam"))
     }
 }
+
+extension SACNFConfig {
+    /// The range of every field (`train --set` and the presets alike).
+    func check(_ c: inout ConfigCheck, at p: String) {
+        sac.check(&c, at: p + ".sac")
+        c.range(flowLayers, 0...64, p + ".flowLayers")
+        c.learningRate(flowLearningRate, p + ".flowLearningRate")
+        c.require(flowInitBound >= 0 && flowInitBound <= 10, p + ".flowInitBound", "must be in 0...10, got \(flowInitBound)")
+    }
+}

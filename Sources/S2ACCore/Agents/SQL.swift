@@ -321,3 +321,15 @@ public final class SQL: Agent {
         try actorOptimizer.load(from: try group.group("pi_optimizer"))
     }
 }
+
+extension SQLConfig {
+    /// The range of every field (`train --set` and the presets alike).
+    func check(_ c: inout ConfigCheck, at p: String) {
+        c.range(particles, 2...10_000, p + ".particles")
+        c.actorCritic(criticHidden: criticHidden, actorHidden: actorHidden, criticLearningRate: criticLearningRate,
+                      actorLearningRate: actorLearningRate, gamma: gamma, tau: tau, at: p)
+        c.temperature(alphaCritic, p + ".alphaCritic")
+        if let t = scoreTemperature { c.temperature(t, p + ".scoreTemperature") }
+        c.bandwidth(bandwidth, p + ".bandwidth")
+    }
+}

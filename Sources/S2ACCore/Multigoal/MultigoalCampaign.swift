@@ -32,7 +32,8 @@ public struct MultigoalPreset: Codable, Equatable, Sendable {
     public var particleSamples: Int
 
     public static let names = ["smoke", "quick", "paper"]
-    public static let allAgents = ["s2ac-phi-theta", "s2ac-phi", "sac", "sql", "sac-nf", "s2ac-phi-theta-psi"]
+    /// The catalog's multigoal agents, in its order.
+    public static var allAgents: [String] { AgentCatalog.ids(in: .multigoal) }
     public static let defaultAlphas = [0.1, 1, 5, 10, 20]
 
     /// The preset as one run sees it: the grid lists hold only that run's agent and alpha, and
@@ -89,22 +90,16 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
         testSelections = Self.testSelections(agent: agent, scheduleRule: train.schedule.evaluationSelection)
     }
 
-    /// The test rules of `agent` (see `testSelections`).
+    /// The test rules of `agent` (see `testSelections`): agents that pick among particles are
+    /// tested with each particle rule as well as their own.
     public static func testSelections(agent: String, scheduleRule: ActionSelection) -> [ActionSelection] {
-        guard agent.hasPrefix("s2ac") || agent == "sql" else { return [scheduleRule] }
+        guard AgentCatalog.entry(agent)?.selectsAmongParticles == true else { return [scheduleRule] }
         let particleRules: [ActionSelection] = [.random, .softmax, .max]
         return particleRules.contains(scheduleRule) ? particleRules : [scheduleRule] + particleRules
     }
 
     /// `<agent>_alpha<alpha>_seed<seed>.h5`.
     public var fileName: String { "\(agent)_alpha\(alpha)_seed\(seed).h5" }
-
-    /// CPU seconds of one quick-preset run of each agent at 2000 steps on the development machine
-    /// (README, "Multigoal"); only the order matters: a campaign starts its longest runs first,
-    /// so that on `--jobs` cores no long run is left to finish alone at the end.
-    static let measuredCost: [String: Double] = [
-        "s2ac-phi-theta-psi": 680, "s2ac-phi-theta": 595, "s2ac-phi": 190, "sql": 40, "sac-nf": 7, "sac": 6,
-    ]
 
     /// The specs longest first (by agent; ties keep their order). Results do not depend on the order.
     public static func longestFirst(_ specs: [MultigoalRunSpec]) -> [MultigoalRunSpec] {
@@ -134,7 +129,7 @@ extension MultigoalRunSpec: CampaignRunSpec {
     public var runID: String { "\(agent),\(alpha),\(seed)" }
     public var resultKind: String { MultigoalKinds.run }
     public func configJSON() throws -> String { try canonicalJSON(self) }
-    public var relativeCost: Double { Self.measuredCost[agent] ?? 1000 }
+    public var relativeCost: Double { AgentCatalog.entry(agent)?.relativeCost ?? 1000 }
     /// The trained agent and its test episodes are written last.
     public func hasAllParts(_ file: HDF5File) -> Bool {
         file.root.kind(of: "agent") == .group && file.root.kind(of: "test") == .group

@@ -181,3 +181,10 @@ extension RandomNumberGenerator {
         for i in 0..<buffer.count { buffer[i] = Float(Double(low) + Double(high - low) * nextUniform()) }
     }
 }
+
+/// Standard-normal noise [rows, d] in Float.
+func gaussianNoise(rows: Int, dimension d: Int, using rng: inout Xoshiro256) -> [Float] {
+    var out = [Float](repeating: 0, count: rows * d)
+    out.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+    return out
+}

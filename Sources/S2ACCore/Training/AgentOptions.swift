@@ -28,74 +28,39 @@ public struct AgentOptions: Equatable, Sendable {
     public var isEmpty: Bool { self == AgentOptions() }
 }
 
+extension AgentOptions {
+    /// The options given, by option, with their values as `ConfigOverride` text.
+    var given: [(AgentOption, String)] {
+        func json<T: Encodable>(_ v: T) -> String { (try? canonicalJSON(v)) ?? "\(v)" }
+        var out: [(AgentOption, String)] = []
+        if let v = particles { out.append((.particles, json(v))) }
+        if let v = svgdSteps { out.append((.svgdSteps, json(v))) }
+        if let v = svgdStepSize { out.append((.svgdStepSize, json(v))) }
+        if let v = bandwidth { out.append((.bandwidth, json(v))) }
+        if let v = sigmaP0 { out.append((.sigmaP0, json(v))) }
+        if let v = criticHidden { out.append((.criticHidden, json(v))) }
+        if let v = actorHidden { out.append((.actorHidden, json(v))) }
+        return out
+    }
+}
+
 extension TrainRunConfig {
+    /// The agent options as the configuration fields they set (through the agent's catalog
+    /// entry); an option the agent does not have is an `InputError`.
+    public func overrides(for options: AgentOptions) throws -> [ConfigOverride] {
+        let fields = entry.options
+        return try options.given.map { option, value in
+            guard let path = fields[option] else {
+                throw InputError(fields.isEmpty ? "--agent \(agent) takes none of the agent options (--\(option.rawValue))"
+                                                : "--\(option.rawValue) does not apply to --agent \(agent)")
+            }
+            return ConfigOverride(path: path, value: value, source: "--" + option.rawValue)
+        }
+    }
+
     /// This configuration with `options` applied; throws `InputError` for an option the agent
     /// does not have or a value out of range.
     public func applying(_ options: AgentOptions) throws -> TrainRunConfig {
-        guard !options.isEmpty else { return self }
-        var c = self
-        func refuse(_ flag: String) -> InputError { InputError("--\(flag) does not apply to --agent \(agent)") }
-        if var s = c.s2ac {
-            if let m = options.particles {
-                guard (2...10_000).contains(m) else { throw InputError("--particles must be in 2...10000, got \(m)") }
-                s.particles = m
-            }
-            if let l = options.svgdSteps {
-                guard (0...10_000).contains(l) else { throw InputError("--svgd-steps must be in 0...10000, got \(l)") }
-                if agent == "s2ac-phi" { s.stepsPhi = l } else { s.stepsPhiTheta = l }
-            }
-            if let eps = options.svgdStepSize {
-                guard eps > 0 && eps.isFinite else { throw InputError("--svgd-step-size must be positive, got \(eps)") }
-                s.stepSize = eps
-            }
-            if let b = options.bandwidth {
-                do { _ = try Bandwidth(parsing: b) } catch { throw InputError("--\(error)") }
-                s.bandwidth = b
-            }
-            if let sd = options.sigmaP0 {
-                guard agent == "s2ac-phi" else { throw refuse("sigma-p0") }
-                // Pre-tanh standard deviations outside this range only saturate tanh or collapse the
-                // particles onto one point; at 1e300 or 1e-300 the arithmetic overflows.
-                guard (1e-4...1e2).contains(sd) else { throw InputError("--sigma-p0 must be in 0.0001...100, got \(sd)") }
-                s.sigmaP0 = sd
-            }
-            if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }
-            if let h = options.actorHidden { s.actorHidden = try Self.widths(h, flag: "actor-hidden") }
-            c.s2ac = s
-        } else if var s = c.sac {
-            if options.particles != nil { throw refuse("particles") }
-            if options.svgdSteps != nil { throw refuse("svgd-steps") }
-            if options.svgdStepSize != nil { throw refuse("svgd-step-size") }
-            if options.bandwidth != nil { throw refuse("bandwidth") }
-            if options.sigmaP0 != nil { throw refuse("sigma-p0") }
-            if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }
-            if let h = options.actorHidden { s.actorHidden = try Self.widths(h, flag: "actor-hidden") }
-            c.sac = s
-        } else if var s = c.sql {
-            if let m = options.particles {
-                guard (2...10_000).contains(m) else { throw InputError("--particles must be in 2...10000, got \(m)") }
-                s.particles = m
-            }
-            if options.svgdSteps != nil { throw refuse("svgd-steps") }
-            if options.svgdStepSize != nil { throw refuse("svgd-step-size") }
-            if options.sigmaP0 != nil { throw refuse("sigma-p0") }
-            if let b = options.bandwidth {
-                do { _ = try Bandwidth(parsing: b) } catch { throw InputError("--\(error)") }
-                s.bandwidth = b
-            }
-            if let h = options.criticHidden { s.criticHidden = try Self.widths(h, flag: "critic-hidden") }
-            if let h = options.actorHidden { s.actorHidden = try Self.widths(h, flag: "actor-hidden") }
-            c.sql = s
-        } else {
-            throw InputError("--agent \(agent) takes none of these options")
-        }
-        return c
-    }
-
-    static func widths(_ h: [Int], flag: String) throws -> [Int] {
-        guard !h.isEmpty, h.allSatisfy({ (1...65_536).contains($0) }) else {
-            throw InputError("--\(flag) must list layer widths in 1...65536, got \(h)")
-        }
-        return h
+        try setting(overrides(for: options))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Everything a training run is started with, fully resolved from (agent, env, preset, flags):
 /// stored as the run file's config JSON and checked when a checkpoint is resumed. `train` and
 /// the multigoal experiments build their runs from it, so one place knows every agent.
-public struct TrainRunConfig: Codable, Equatable, Sendable {
+public struct TrainRunConfig: Equatable, Sendable {
     /// The temperatures `train --alpha` and the campaigns' alpha grids accept (one rule for both).
     public static let alphaRange: ClosedRange<Double> = 1e-6...1e3
 
@@ -14,25 +14,38 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public var seed: Int
     public var preset: String
     public var checkpointEvery: Int
-    /// The agent's own configuration: `sac` for SAC, `sacNF` for SAC-NF, `s2ac` for the S2AC
-    /// agents, `sql` for SQL (the others nil).
-    public var sac: SACConfig?
-    public var sacNF: SACNFConfig?
-    public var s2ac: S2ACConfig?
-    public var sql: SQLConfig?
-    /// f_psi's configuration for `s2ac-phi-theta-psi` (nil for the other agents).
-    public var amortized: AmortizedSamplerConfig?
+    /// The agent's own configuration (its catalog entry's type).
+    public var agentConfig: AgentConfig
     public var batchSize: Int
     public var replaySize: Int
     public var schedule: TrainingSchedule
 
-    /// Agents `makeAgent` builds.
-    public static let implementedAgents = ["sac", "sac-nf", "s2ac-phi", "s2ac-phi-theta", "s2ac-phi-theta-psi", "sql"]
+    /// Agents `makeAgent` builds, in catalog order.
+    public static var implementedAgents: [String] { AgentCatalog.ids }
     /// Agents named by the paper that are not built yet (`--agent` says so with exit 2).
-    public static let plannedAgents = ["ddpg", "ppo"]
+    public static var plannedAgents: [String] { AgentCatalog.planned }
     /// Environments `makeEnv` builds (`EnvCatalog`).
     public static var envIDs: [String] { EnvCatalog.ids }
     public static let presets = ["paper", "authors-code", "smoke"]
+
+    /// The agent's catalog entry.
+    public var entry: AgentEntry {
+        guard let e = AgentCatalog.entry(agent) else { preconditionFailure("no agent '\(agent)' in the catalog") }
+        return e
+    }
+
+    // Read-only views of the agent's configuration by family (nil for the other agents).
+    public var sac: SACConfig? { if case .sac(let c) = agentConfig { return c }; return nil }
+    public var sacNF: SACNFConfig? { if case .sacNF(let c) = agentConfig { return c }; return nil }
+    public var sql: SQLConfig? { if case .sql(let c) = agentConfig { return c }; return nil }
+    public var s2ac: S2ACConfig? {
+        switch agentConfig {
+        case .s2acPhi(let c), .s2acPhiTheta(let c), .s2acPhiThetaPsi(let c, _): return c
+        default: return nil
+        }
+    }
+    /// f_psi's configuration for `s2ac-phi-theta-psi`.
+    public var amortized: AmortizedSamplerConfig? { if case .s2acPhiThetaPsi(_, let a) = agentConfig { return a }; return nil }
 
     /// Resolves a run. `steps` defaults to smoke 300, multigoal 20000, MuJoCo 1000000; `alpha`
     /// overrides both temperatures; `evalEvery`/`evalEpisodes` override the schedule's.
@@ -40,66 +53,40 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public static func resolve(agent: String, env: String, preset: String, seed: Int, steps: Int? = nil,
                                alpha: Double? = nil, evalEvery: Int? = nil, evalEpisodes: Int? = nil,
                                checkpointEvery: Int = 0, evaluationEnv: String? = nil) throws -> TrainRunConfig {
-        guard implementedAgents.contains(agent) else {
-            if plannedAgents.contains(agent) {
-                throw InputError("--agent \(agent) is not implemented yet; available: \(implementedAgents.joined(separator: ", "))")
-            }
-            throw InputError("--agent must be one of \((implementedAgents + plannedAgents).joined(separator: ", ")), got '\(agent)'")
-        }
+        let entry = try AgentCatalog.entry(named: agent)
         let spec = try EnvCatalog.spec(env)
         if let evaluationEnv { _ = try EnvCatalog.spec(evaluationEnv, flag: "--eval-env") }
         guard presets.contains(preset) else {
             throw InputError("--preset must be one of \(presets.joined(separator: ", ")), got '\(preset)'")
         }
-        let multigoal = spec.isMultigoal
-        let totalSteps = steps ?? (preset == "smoke" ? 300 : multigoal ? 20_000 : 1_000_000)
+        let totalSteps = steps ?? (preset == "smoke" ? 300 : spec.isMultigoal ? 20_000 : 1_000_000)
         // SAC's presets also carry the batch and replay sizes every agent shares (Tables 3-4, main.py).
-        var sac: SACConfig, schedule: TrainingSchedule
+        let shared = sacConfig(preset: preset, env: env)
+        var schedule: TrainingSchedule
         switch preset {
-        case "authors-code": sac = .authorsCode; schedule = .authorsCode(steps: totalSteps)
-        case "smoke": sac = .smoke(envID: env); schedule = .smoke(steps: totalSteps)
-        default: sac = .paper(envID: env); schedule = .paper(steps: totalSteps, batchSize: sac.batchSize)
+        case "authors-code": schedule = .authorsCode(steps: totalSteps)
+        case "smoke": schedule = .smoke(steps: totalSteps)
+        default: schedule = .paper(steps: totalSteps, batchSize: shared.batchSize)
         }
-        if let alpha { sac.alphaCritic = alpha; sac.alphaActor = alpha }
         if let evalEvery { schedule.evaluationEvery = evalEvery }
         if let evalEpisodes { schedule.evaluationEpisodes = evalEpisodes }
-        let actionLimit = multigoal ? 1.0 : try MuJoCoEnvs.make(env).actionHigh.max().map(Double.init) ?? 1
-        var s2ac: S2ACConfig?
-        if agent.hasPrefix("s2ac") {
-            s2ac = s2acConfig(preset: preset, env: env, alpha: alpha, actionLimit: actionLimit)
-            // REFERENCE section 3: particles are picked at random while training, by softmax over Q in tests.
-            schedule.trainingSelection = .random
-            schedule.evaluationSelection = .softmax
+        schedule.trainingSelection = entry.trainingSelection
+        schedule.evaluationSelection = entry.evaluationSelection
+        let actionLimit = spec.isMultigoal ? 1.0 : try MuJoCoEnvs.make(env).actionHigh.max().map(Double.init) ?? 1
+        let agentConfig = entry.preset(AgentPresetRequest(preset: preset, env: spec, alpha: alpha, actionLimit: actionLimit))
+        let sizes = agentConfig.ownSizes ?? (shared.batchSize, shared.replaySize)
+        return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset,
+                              checkpointEvery: checkpointEvery, agentConfig: agentConfig,
+                              batchSize: sizes.batch, replaySize: sizes.replay, schedule: schedule)
+    }
+
+    /// SAC's configuration of a preset; its batch and replay sizes are every agent's.
+    static func sacConfig(preset: String, env: String) -> SACConfig {
+        switch preset {
+        case "authors-code": return .authorsCode
+        case "smoke": return .smoke(envID: env)
+        default: return .paper(envID: env)
         }
-        var sql: SQLConfig?
-        if agent == "sql" {
-            var c = presetConfig(SQLConfig.self, preset: preset, env: env)
-            if let alpha { c.setAlpha(alpha) }
-            sql = c
-            // actor_sql.py: one sampler output while training; core.py tests by max and softmax
-            // over the m particles' min Q (softmax here, as for S2AC).
-            schedule.trainingSelection = .random
-            schedule.evaluationSelection = .softmax
-        }
-        var sacNF: SACNFConfig?
-        if agent == "sac-nf" {
-            var c = presetConfig(SACNFConfig.self, preset: preset, env: env)
-            if let alpha { c.sac.alphaCritic = alpha; c.sac.alphaActor = alpha }
-            sacNF = c
-            // As SAC: draws from the policy while training, the flow applied to the mean in tests.
-            schedule.trainingSelection = .sample
-            schedule.evaluationSelection = .mean
-        }
-        var amortized: AmortizedSamplerConfig?
-        if agent == "s2ac-phi-theta-psi" {
-            amortized = amortizedConfig(preset: preset)
-            // Alg. 2: f_psi replaces the SVGD sampler at test time.
-            schedule.evaluationSelection = .amortized
-        }
-        let batchSize = sacNF?.sac.batchSize ?? sac.batchSize, replaySize = sacNF?.sac.replaySize ?? sac.replaySize
-        return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset, checkpointEvery: checkpointEvery,
-                              sac: agent == "sac" ? sac : nil, sacNF: sacNF, s2ac: s2ac, sql: sql, amortized: amortized,
-                              batchSize: batchSize, replaySize: replaySize, schedule: schedule)
     }
 
     /// An agent configuration by preset name (`authors-code`, `smoke`, otherwise `paper`).
@@ -109,6 +96,10 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
         case "smoke": return .smoke(envID: env)
         default: return .paper(envID: env)
         }
+    }
+
+    static func s2acConfig(_ r: AgentPresetRequest) -> S2ACConfig {
+        s2acConfig(preset: r.preset, env: r.env.id, alpha: r.alpha, actionLimit: r.actionLimit)
     }
 
     /// The S2AC configuration of a preset: the multigoal variants on Multigoal, Ant's alpha 0.2
@@ -153,27 +144,11 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
     public func makeEnv() throws -> any Env { try Self.makeEnv(env) }
 
     /// The run's agent with freshly initialised networks drawn from `rng` (the seed tree's
-    /// `networkInit` stream in `train`).
+    /// `networkInit` stream in `train`), built by its catalog entry.
     public func makeAgent(observationDimension obsDim: Int, actionDimension actDim: Int, actionLimit: Float,
                           using rng: inout Xoshiro256) throws -> any Agent {
-        switch agent {
-        case "s2ac-phi":
-            return try S2ACPhi(observationDimension: obsDim, actionDimension: actDim, config: s2ac!,
-                               batchSize: batchSize, using: &rng)
-        case "s2ac-phi-theta":
-            return try S2ACPhiTheta(observationDimension: obsDim, actionDimension: actDim, config: s2ac!, using: &rng)
-        case "sql":
-            return try SQL(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sql!, using: &rng)
-        case "s2ac-phi-theta-psi":
-            return try S2ACPhiThetaPsi(observationDimension: obsDim, actionDimension: actDim, config: s2ac!,
-                                       amortized: amortized!, using: &rng)
-        case "sac":
-            return SAC(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sac!, using: &rng)
-        case "sac-nf":
-            return SACNF(observationDimension: obsDim, actionDimension: actDim, actionLimit: actionLimit, config: sacNF!, using: &rng)
-        default:
-            throw InputError("no agent named '\(agent)'")
-        }
+        try entry.build(agentConfig, AgentShape(observationDimension: obsDim, actionDimension: actDim,
+                                                actionLimit: actionLimit, batchSize: batchSize), &rng)
     }
 
     /// A trainer for this run: the agent's networks from the seed tree's `networkInit` stream,
@@ -192,6 +167,42 @@ public struct TrainRunConfig: Codable, Equatable, Sendable {
                                     actionLimit: environment.actionHigh.max() ?? 1, using: &initRNG)
         return Trainer(agent: learner, env: environment, evaluationEnv: evaluation, schedule: schedule,
                        replayCapacity: min(replaySize, max(schedule.totalSteps, 1)), batchSize: batchSize, seed: tree)
+    }
+}
+
+extension TrainRunConfig: Codable {
+    enum CodingKeys: String, CodingKey {
+        case agent, env, evaluationEnv, seed, preset, checkpointEvery, batchSize, replaySize, schedule
+        // The agents' own configurations, one key per family (`AgentConfig.keys`).
+        case sac, sacNF, s2ac, sql, amortized
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agent = try c.decode(String.self, forKey: .agent)
+        env = try c.decode(String.self, forKey: .env)
+        evaluationEnv = try c.decodeIfPresent(String.self, forKey: .evaluationEnv)
+        seed = try c.decode(Int.self, forKey: .seed)
+        preset = try c.decode(String.self, forKey: .preset)
+        checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
+        agentConfig = try AgentConfig(agent: agent, from: c)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        replaySize = try c.decode(Int.self, forKey: .replaySize)
+        schedule = try c.decode(TrainingSchedule.self, forKey: .schedule)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(agent, forKey: .agent)
+        try c.encode(env, forKey: .env)
+        try c.encodeIfPresent(evaluationEnv, forKey: .evaluationEnv)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(preset, forKey: .preset)
+        try c.encode(checkpointEvery, forKey: .checkpointEvery)
+        try agentConfig.encode(to: &c)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(replaySize, forKey: .replaySize)
+        try c.encode(schedule, forKey: .schedule)
     }
 }
 
