@@ -134,7 +134,7 @@ struct BenchAgents: ParsableCommand {
         let selected = selectedAgents
         // (agent, svgd steps, particles, test-time selection); SVGD steps 0 for SQL, whose sampler
         // is amortized, and for SAC-NF (one sample, particles 1).
-        var cases: [(agent: Agent, steps: Int, particles: Int, selection: ActionSelection)] = []
+        var cases: [(agent: any OffPolicyAgent, steps: Int, particles: Int, selection: ActionSelection)] = []
         for (obs, act) in [(11, 3), (2, 2)] {
             if selected.contains("s2ac-phi") {
                 cases.append((try S2ACPhi(observationDimension: obs, actionDimension: act, config: config, using: &rng),
