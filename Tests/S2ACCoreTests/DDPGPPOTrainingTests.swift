@@ -79,6 +79,21 @@ import S2ACCore
         #expect(t.rollout.actions.prefix(120).contains { abs($0) > 1 }, "some stored action lies outside the bounds")
     }
 
+    /// The trainer stores V(s_T) exactly at truncated steps (Multigoal truncates after 30 steps)
+    /// and nothing at terminated or running ones (63 steps: one short of learning).
+    @Test func ppoRolloutBootstrapsOnlyTruncations() throws {
+        let t = try makeTrainer(agent: "ppo", env: "Multigoal", steps: 63, seed: 12)
+        t.run()
+        let r = t.rollout
+        #expect(r.count == 63)
+        let truncations = (0..<r.count).filter { r.truncated[$0] == 1 && r.terminated[$0] == 0 }
+        #expect(!truncations.isEmpty)
+        for i in 0..<r.count {
+            let bootstraps = r.truncated[i] == 1 && r.terminated[i] == 0
+            #expect((r.bootstrapValues[i] != 0) == bootstraps, "step \(i)")
+        }
+    }
+
     /// DDPG: `.mean` is limit * tanh(actor), deterministic; `.sample` adds noise and stays inside the bounds.
     @Test func ddpgActionsRespectTheLimit() {
         var g = Xoshiro256(seed: 11)
