@@ -140,13 +140,15 @@ struct BenchAgents: ParsableCommand {
         let batchSize = 100
         let selected = selectedAgents
         // (agent, svgd steps, particles, test-time selection), at Hopper's and multigoal's sizes,
-        // each built by the catalog from its Hopper configuration.
-        var cases: [(agent: Agent, steps: Int, particles: Int, selection: ActionSelection)] = []
-        for id in AgentCatalog.ids where selected.contains(id) {
-            let twin = Self.torchTwins[id]
+        // each built by the catalog from its Hopper configuration. Off-policy agents only: an
+        // on-policy agent (PPO) learns from a whole rollout, not from one minibatch.
+        var cases: [(agent: any OffPolicyAgent, steps: Int, particles: Int, selection: ActionSelection)] = []
+        for entry in AgentCatalog.all where selected.contains(entry.id) && entry.learning == .offPolicy {
+            let id = entry.id, twin = Self.torchTwins[id]
             let config = try TrainRunConfig.resolve(agent: id, env: "Hopper-v4", preset: twin?.preset ?? "paper", seed: 0)
             for (obs, act) in [(11, 3), (2, 2)] {
-                let agent = try config.makeAgent(observationDimension: obs, actionDimension: act, actionLimit: 1, using: &rng)
+                let built = try config.makeAgent(observationDimension: obs, actionDimension: act, actionLimit: 1, using: &rng)
+                guard let agent = built as? any OffPolicyAgent else { continue }
                 cases.append((agent, config.agentConfig.samplerSteps, config.agentConfig.particles,
                               twin?.selection ?? config.schedule.evaluationSelection))
             }

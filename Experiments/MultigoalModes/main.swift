@@ -64,7 +64,10 @@ struct MultigoalModes: ParsableCommand {
             p.agents = agents.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard !p.agents.isEmpty, Set(p.agents).count == p.agents.count else { throw InputError("--agents must list distinct agents") }
         }
-        for agent in p.agents { _ = try AgentCatalog.entry(named: agent, flag: "--agents") }
+        for agent in p.agents where !(try AgentCatalog.entry(named: agent, flag: "--agents")).experiments.contains(.multigoal) {
+            throw InputError("--agents: \(agent) is not a multigoal agent of the paper; multigoal agents: "
+                             + MultigoalPreset.allAgents.joined(separator: ","))
+        }
         if let alphas {
             let values = alphas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             let range = TrainRunConfig.alphaRange

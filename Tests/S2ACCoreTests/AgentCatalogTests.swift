@@ -45,11 +45,11 @@ import Testing
         for entry in AgentCatalog.all {
             let c = try TrainRunConfig.resolve(agent: entry.id, env: "Hopper-v4", preset: "paper", seed: 0, alpha: 0.37)
             let before = c.fieldPaths()
-            let changed = try c.setting([ConfigOverride(path: "schedule.startSteps", value: "1234"),
+            let changed = try c.setting([ConfigOverride(path: "schedule.evaluationEpisodes", value: "7"),
                                          ConfigOverride(path: "batchSize", value: "64")])
-            #expect(changed.schedule.startSteps == 1234 && changed.batchSize == 64)
+            #expect(changed.schedule.evaluationEpisodes == 7 && changed.batchSize == 64)
             let after = Dictionary(changed.fieldPaths().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-            for (path, value) in before where path != "schedule.startSteps" && path != "batchSize" {
+            for (path, value) in before where path != "schedule.evaluationEpisodes" && path != "batchSize" {
                 #expect(after[path] == value, "\(entry.id) \(path)")
             }
         }
@@ -62,6 +62,15 @@ import Testing
         let s = try #require(set.s2ac)
         #expect(s.sigmaP0 == 0.123456789012345678 && s.bandwidth == "2.5" && s.criticHidden == [64, 32])
         #expect(s.svgdTemperature == nil && s.traceNormalization == .authors)
+        // DDPG's warm-up is its own setting; the schedule follows it, and is not set apart.
+        let ddpg = try TrainRunConfig.resolve(agent: "ddpg", env: "Hopper-v4", preset: "paper", seed: 0)
+        #expect(ddpg.schedule.startSteps == 25_000 && ddpg.schedule.updateAfter == 25_001 && ddpg.batchSize == 256)
+        let warm = try ddpg.setting([ConfigOverride(path: "ddpg.startSteps", value: "1000")])
+        #expect(warm.schedule.startSteps == 1000 && warm.schedule.updateAfter == 1001)
+        #expect(throws: InputError.self) { try ddpg.setting([ConfigOverride(path: "schedule.startSteps", value: "10")]) }
+        #expect(throws: InputError.self) { try ddpg.setting([ConfigOverride(path: "ddpg.batchSize", value: "10")]) }
+        let ppo = try TrainRunConfig.resolve(agent: "ppo", env: "Hopper-v4", preset: "paper", seed: 0)
+        #expect(throws: InputError.self) { try ppo.setting([ConfigOverride(path: "ppo.minibatches", value: "30")]) }
         // The agent options are overrides of the fields their entry names.
         let viaOption = try s2ac.applying(AgentOptions(particles: 7, svgdSteps: 4))
         #expect(viaOption.s2ac?.particles == 7 && viaOption.s2ac?.stepsPhi == 4 && viaOption.s2ac?.stepsPhiTheta == s2ac.s2ac?.stepsPhiTheta)

@@ -282,7 +282,7 @@ import S2ACCore
             let r = try runSuiteTool("multigoal-modes", args + ["--out", folder])
             #expect(r.code == 2 && r.err.split(separator: "\n").count == 1, "\(args): \(r.err)")
         }
-        #expect(try runSuiteTool("multigoal-modes", ["--agents", "ddpg", "--out", folder]).err.contains("not implemented yet"))
+        #expect(try runSuiteTool("multigoal-modes", ["--agents", "ddpg", "--out", folder]).err.contains("not a multigoal agent"))
         #expect(try runSuiteTool("obstacle-robustness", ["--runs", folder + "/none"]).code == 2)
         // A foreign HDF5 file and a corrupt one in the run folder.
         try FileManager.default.createDirectory(atPath: folder + "/runs", withIntermediateDirectories: true)

@@ -163,7 +163,7 @@ import S2ACCore
 
     @Test func badFlagsExitTwo() throws {
         let out = makeTemporaryFolder("train") + "/x.h5"
-        for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "ppo", "--env", "Multigoal"],
+        for args in [["--agent", "nope", "--env", "Multigoal"], ["--agent", "ppo", "--env", "Multigoal", "--particles", "4"],
                      ["--agent", "sac", "--env", "Pong"], ["--agent", "sac", "--env", "Multigoal", "--steps", "0"],
                      ["--agent", "sac", "--env", "Multigoal", "--preset", "fast"],
                      ["--agent", "sac", "--env", "Multigoal", "--alpha", "-1"],

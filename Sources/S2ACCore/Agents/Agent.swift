@@ -37,8 +37,10 @@ public struct UpdateMetrics: Sendable, Equatable {
     }
 }
 
-/// An off-policy actor-critic agent trained from a replay buffer. One file per agent under
-/// Agents/ conforms to it; the training loop, checkpoints and experiments see only this.
+/// What every agent offers the training loop, checkpoints and experiments: acting, its state,
+/// its parameters. How it learns is one of the two refinements below, `OffPolicyAgent` (from a
+/// replay buffer: SAC, SAC-NF, SQL, the S2AC agents, DDPG) or `OnPolicyAgent` (from a rollout
+/// buffer: PPO); `Trainer` runs either. One file per agent under Agents/.
 public protocol Agent: AnyObject {
     /// The agent's name on the command line (`s2ac-phi`, `s2ac-phi-theta`, `sac`, ...).
     var name: String { get }
@@ -49,9 +51,6 @@ public protocol Agent: AnyObject {
     /// [batch, actionDimension] tensor inside the action bounds. Draws only from `rng`.
     func act(observations: Tensor<Float>, selection: ActionSelection, using rng: inout Xoshiro256) -> Tensor<Float>
 
-    /// One gradient update on a minibatch: critics, then the actor, then target networks.
-    func update(batch: ReplayBatch, using rng: inout Xoshiro256) -> UpdateMetrics
-
     /// Every learnable state (networks, target networks, optimiser moments), by stable names.
     func save(to group: HDF5Group) throws
     /// Restores what `save(to:)` wrote; throws `InputError` when the group is foreign.
@@ -59,6 +58,46 @@ public protocol Agent: AnyObject {
 
     /// All network parameters (targets included) in a stable order, for `params_sha256`.
     var parameterTensors: [(name: String, tensor: Tensor<Float>)] { get }
+}
+
+/// An agent learning from minibatches of a replay buffer, one update at a time.
+public protocol OffPolicyAgent: Agent {
+    /// One gradient update on a minibatch: critics, then the actor, then target networks.
+    func update(batch: ReplayBatch, using rng: inout Xoshiro256) -> UpdateMetrics
+}
+
+/// An agent learning from whole rollouts of its own current policy (stable-baselines3's
+/// `OnPolicyAlgorithm`). While collecting, the trainer asks it for its view of each observation
+/// (`observe`), an action with its log-density and value (`sample`), and its view of each
+/// reward (`scaleReward`); when `rolloutLength` steps are stored, it calls `learn` once.
+/// `act` stays what tests and evaluation use: raw observations in, actions inside the bounds out,
+/// statistics frozen.
+public protocol OnPolicyAgent: Agent {
+    /// Environment steps per rollout (cleanrl `num_steps`).
+    var rolloutLength: Int { get }
+
+    /// The policy's input for a raw observation: normalised and clipped by PPO, whose running
+    /// statistics take the observation in first when `updatingStatistics` is set.
+    func observe(_ observation: [Double], updatingStatistics: Bool) -> [Float]
+
+    /// For one policy input (as `observe` returns it): an action drawn by `selection`, before any
+    /// clipping to the bounds, its log-density and the critic's value.
+    func sample(policyInput: [Float], selection: ActionSelection, using rng: inout Xoshiro256)
+        -> (action: [Float], logProb: Float, value: Float)
+
+    /// The critic's value V(x) of one policy input.
+    func value(policyInput: [Float]) -> Float
+
+    /// The reward as the learner stores it (PPO: divided by the running std of the discounted
+    /// return, then clipped); updates that statistic.
+    func scaleReward(_ reward: Double, terminated: Bool) -> Float
+
+    /// Learns from a full rollout. `nextPolicyInput` is the observation after its last step
+    /// (its value bootstraps unless that step ended the episode); `fractionRemaining` is
+    /// 1 - (iteration - 1) / iterations for the learning-rate schedule. Computes the
+    /// rollout's advantages and returns as it needs them.
+    func learn(from rollout: inout RolloutBuffer, nextPolicyInput: [Float], fractionRemaining: Double,
+               using rng: inout Xoshiro256) -> UpdateMetrics
 }
 
 extension Agent {

@@ -3,7 +3,7 @@ import Foundation
 /// S2AC(phi) (Alg. 1 with a fixed q0): the policy is SVGD on min(Q1, Q2) from
 /// q0 = N(0, sigma_p0^2 I), so there are no actor parameters; only the twin critics are
 /// trained, their target using the SVGD log-likelihood of Thm 3.3 (REFERENCE sections 3, 4).
-public final class S2ACPhi: Agent, SteinActingAgent {
+public final class S2ACPhi: OffPolicyAgent, SteinActingAgent {
     public let name = "s2ac-phi"
     public let observationDimension: Int
     public let actionDimension: Int

@@ -4,7 +4,7 @@ import Foundation
 /// network, particles kept within mu +- t sigma by rejecting the standard-normal noise, then
 /// L SVGD steps on min(Q1, Q2). The actor loss `mean_s(alpha_a log q^L(s) - mean_j minQ(s, a_j))`
 /// is differentiated through the unrolled steps (second derivatives of Q) into theta only.
-public final class S2ACPhiTheta: Agent, SteinActingAgent {
+public final class S2ACPhiTheta: OffPolicyAgent, SteinActingAgent {
     public let name = "s2ac-phi-theta"
     public let observationDimension: Int
     public let actionDimension: Int

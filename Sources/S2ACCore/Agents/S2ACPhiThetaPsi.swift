@@ -74,7 +74,7 @@ public struct AmortizedUpdateTrace {
 /// The z of psi's updates come from the agent's own generator (seeded at construction,
 /// checkpointed), so the critics and theta train bit for bit as S2AC(phi,theta) with the same
 /// seeds and the same training-time selection.
-public final class S2ACPhiThetaPsi: Agent {
+public final class S2ACPhiThetaPsi: OffPolicyAgent {
     public let name = "s2ac-phi-theta-psi"
     /// The S2AC(phi,theta) agent: critics, q0's network and the SVGD sampler.
     public let phiTheta: S2ACPhiTheta

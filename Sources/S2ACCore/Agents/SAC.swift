@@ -183,7 +183,7 @@ func softActorLoss(_ critics: CriticEnsemble, observations s: Tensor<Float>, act
     (logProb * Float(alphaActor) - critics.minQ(s, a).reshaped([s.shape[0]])).mean()
 }
 
-public final class SAC: Agent {
+public final class SAC: OffPolicyAgent {
     public let name = "sac"
     public let config: SACConfig
     public let observationDimension: Int

@@ -207,7 +207,7 @@ public final class RadialFlowPolicy: Module {
 /// SAC-NF at a fixed temperature (as the S2AC paper compares it): SAC's critics and losses
 /// (`CriticEnsemble`, `softActorLoss`) with the radial-flow policy; the Gaussian part and the flow
 /// take Adam steps with their own learning rates on the same actor loss.
-public final class SACNF: Agent {
+public final class SACNF: OffPolicyAgent {
     public let name = "sac-nf"
     public let config: SACNFConfig
     public let observationDimension: Int

@@ -97,7 +97,7 @@ public struct SQLUpdateTrace {
     public var actorGradients: [Tensor<Float>] = []
 }
 
-public final class SQL: Agent {
+public final class SQL: OffPolicyAgent {
     public let name = "sql"
     public let config: SQLConfig
     public let observationDimension: Int

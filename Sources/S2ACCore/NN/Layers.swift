@@ -29,6 +29,31 @@ public enum WeightInit: Sendable {
     case pytorchDefault
     /// Glorot/Xavier uniform U(+-gain sqrt(6/(fan_in+fan_out))) for the weight, zero bias.
     case xavierUniform(gain: Double)
+    /// PyTorch's `orthogonal_(weight, gain)` (Saxe et al. 2014) for the weight, zero bias
+    /// (cleanrl's PPO `layer_init`): `orthogonalMatrix`.
+    case orthogonal(gain: Double)
+}
+
+/// A [rows, cols] matrix with orthonormal rows (rows <= cols) or columns (rows >= cols), times
+/// `gain`, as `torch.nn.init.orthogonal_` makes it: the Q of a QR factorisation of a standard
+/// Gaussian matrix (transposed first when it is wide), its columns' signs chosen so R has a
+/// positive diagonal, which is what Gram-Schmidt yields. Modified Gram-Schmidt in Double.
+public func orthogonalMatrix<G: RandomNumberGenerator>(rows: Int, cols: Int, gain: Double, using rng: inout G) -> [Double] {
+    let (m, n) = rows >= cols ? (rows, cols) : (cols, rows)
+    var a = (0..<(m * n)).map { _ in rng.nextGaussian() }  // [m, n], row-major
+    for j in 0..<n {
+        for k in 0..<j {
+            var dot = 0.0
+            for i in 0..<m { dot += a[i * n + k] * a[i * n + j] }
+            for i in 0..<m { a[i * n + j] -= dot * a[i * n + k] }
+        }
+        var norm = 0.0
+        for i in 0..<m { norm += a[i * n + j] * a[i * n + j] }
+        norm = norm.squareRoot()
+        for i in 0..<m { a[i * n + j] /= norm }
+    }
+    if rows >= cols { return a.map { $0 * gain } }
+    return (0..<(rows * cols)).map { idx in a[(idx % cols) * n + idx / cols] * gain }
 }
 
 /// Kaiming-uniform bound gain * sqrt(3/fan_in) with gain = sqrt(2/(1+a^2)) (leaky-ReLU slope a).
@@ -61,6 +86,10 @@ public final class Linear<T: TensorScalar>: Module {
         case .xavierUniform(let gain):
             wBound = xavierUniformBound(fanIn: inputs, fanOut: outputs, gain: gain)
             bBound = 0
+        case .orthogonal(let gain):
+            let w = orthogonalMatrix(rows: outputs, cols: inputs, gain: gain, using: &rng).map { T($0) }
+            self.init(weight: Tensor(w, shape: [outputs, inputs]), bias: bias ? Tensor.zeros([outputs]) : nil)
+            return
         }
         let w = Tensor<T>.randomUniform([outputs, inputs], low: T(-wBound), high: T(wBound), using: &rng)
         let b = bias ? Tensor<T>.randomUniform([outputs], low: T(-bBound), high: T(bBound), using: &rng) : nil

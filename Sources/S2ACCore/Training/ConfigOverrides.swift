@@ -91,6 +91,14 @@ extension TrainRunConfig {
         // SAC records the sizes its preset gives every agent; the run uses the top-level ones.
         "sac.batchSize": "--set batchSize", "sac.replaySize": "--set replaySize",
         "sacNF.sac.batchSize": "--set batchSize", "sacNF.sac.replaySize": "--set replaySize",
+        "ddpg.batchSize": "--set batchSize", "ddpg.replaySize": "--set replaySize",
+        // DDPG's and PPO's schedules follow from their settings (`ddpg.startSteps`, `ppo.rolloutLength`).
+    ]
+
+    /// Schedule fields an agent with its own schedule (`AgentEntry.schedule`) derives.
+    static let derivedScheduleFields: Set<String> = [
+        "schedule.startSteps", "schedule.updateAfter", "schedule.updateEvery", "schedule.trainingSelection",
+        "schedule.evaluationSelection",
     ]
 
     /// This configuration with `overrides` applied in order, then checked. Unknown fields,
@@ -124,7 +132,14 @@ extension TrainRunConfig {
             tree = try c.jsonTree()
         }
         let data = try JSONSerialization.data(withJSONObject: tree)
-        let result = try JSONDecoder().decode(TrainRunConfig.self, from: data)
+        var result = try JSONDecoder().decode(TrainRunConfig.self, from: data)
+        if let own = entry.schedule {
+            // The agent's schedule follows from its own settings: set those, and it follows again.
+            if let o = overrides.first(where: { Self.derivedScheduleFields.contains($0.path) }) {
+                throw InputError("\(o.source) \(o.path): --agent \(agent) derives it from its own settings; set those (--show-config lists them)")
+            }
+            result.schedule = own(result.agentConfig, result.schedule)
+        }
         try result.validate(sources: Dictionary(overrides.map { ($0.path, $0.source) }, uniquingKeysWith: { $1 }))
         return result
     }
@@ -241,6 +256,8 @@ extension AgentConfig {
         case .s2acPhi(let x), .s2acPhiTheta(let x): return [("s2ac", x)]
         case .s2acPhiThetaPsi(let x, let a): return [("s2ac", x), ("amortized", a)]
         case .sql(let x): return [("sql", x)]
+        case .ddpg(let x): return [("ddpg", x)]
+        case .ppo(let x): return [("ppo", x)]
         }
     }
 }

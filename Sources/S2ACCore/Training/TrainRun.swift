@@ -74,6 +74,7 @@ public struct TrainRunConfig: Equatable, Sendable {
         schedule.evaluationSelection = entry.evaluationSelection
         let actionLimit = spec.isMultigoal ? 1.0 : try MuJoCoEnvs.make(env).actionHigh.max().map(Double.init) ?? 1
         let agentConfig = entry.preset(AgentPresetRequest(preset: preset, env: spec, alpha: alpha, actionLimit: actionLimit))
+        if let own = entry.schedule { schedule = own(agentConfig, schedule) }
         let sizes = agentConfig.ownSizes ?? (shared.batchSize, shared.replaySize)
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset,
                               checkpointEvery: checkpointEvery, agentConfig: agentConfig,
@@ -174,7 +175,7 @@ extension TrainRunConfig: Codable {
     enum CodingKeys: String, CodingKey {
         case agent, env, evaluationEnv, seed, preset, checkpointEvery, batchSize, replaySize, schedule
         // The agents' own configurations, one key per family (`AgentConfig.keys`).
-        case sac, sacNF, s2ac, sql, amortized
+        case sac, sacNF, s2ac, sql, amortized, ddpg, ppo
     }
 
     public init(from decoder: Decoder) throws {

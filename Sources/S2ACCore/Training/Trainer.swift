@@ -45,14 +45,42 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
 }
 
 /// The training loop: acts, stores transitions (terminated and truncated apart), updates the
-/// agent on the schedule, evaluates, and saves/restores its whole state for bit-exact resumes.
+/// agent, evaluates, and saves/restores its whole state for bit-exact resumes. Episodes,
+/// evaluation, checkpoints, progress and the divergence stop are shared by both kinds of
+/// learner; only what happens between two environment steps differs:
+/// - an `OffPolicyAgent` acts (uniformly at random for `schedule.startSteps` steps), stores the
+///   transition in a replay buffer, and is updated on minibatches as the schedule says;
+/// - an `OnPolicyAgent` acts on its own view of the observation, stores the step in a rollout
+///   buffer (the action clipped to the bounds only for the environment), and learns from every
+///   `rolloutLength` steps; `schedule.startSteps`, `updateAfter` and `updateEvery` do not apply.
 public final class Trainer {
     public let agent: any Agent
     public let env: any Env
     public let evaluationEnv: any Env
     public let schedule: TrainingSchedule
-    public private(set) var replay: ReplayBuffer
-    private var batch: ReplayBatch
+    private let learner: Learner
+    private enum Learner {
+        case offPolicy(any OffPolicyAgent)
+        case onPolicy(any OnPolicyAgent)
+    }
+    // The off-policy learner's buffer and minibatch; the on-policy learner's rollout so far and
+    // the policy's input for the current observation (`OnPolicyAgent.observe`).
+    private var replayBuffer: ReplayBuffer?
+    private var batch: ReplayBatch?
+    private var rolloutBuffer: RolloutBuffer?
+    private var policyInput: [Float] = []
+
+    /// The off-policy learner's replay buffer.
+    public var replay: ReplayBuffer {
+        guard let replayBuffer else { preconditionFailure("an on-policy learner has no replay buffer") }
+        return replayBuffer
+    }
+
+    /// The on-policy learner's rollout in progress.
+    public var rollout: RolloutBuffer {
+        guard let rolloutBuffer else { preconditionFailure("an off-policy learner has no rollout buffer") }
+        return rolloutBuffer
+    }
 
     // Named streams of the seed tree; all of them are saved in checkpoints.
     private var envResetRNG, explorationRNG, minibatchRNG, updateRNG, evaluationRNG: Xoshiro256
@@ -61,6 +89,7 @@ public final class Trainer {
     private var episodeStartRNG: Xoshiro256
 
     public private(set) var step = 0
+    /// Off-policy: minibatch updates so far; on-policy: rollouts learned from so far.
     public private(set) var updates = 0
     public private(set) var observation: [Double] = []
     public private(set) var episodeStep = 0
@@ -68,7 +97,7 @@ public final class Trainer {
     private var episodeActions: [Float] = []
     /// (step at which the episode ended, undiscounted return) of every training episode.
     public private(set) var episodeReturns: [(step: Int, value: Double)] = []
-    /// Evaluation points: step and the return of each test episode.
+    /// Evaluation points: step and the undiscounted (raw) return of each test episode.
     public private(set) var evaluations: [(step: Int, returns: [Double])] = []
     public private(set) var lastMetrics: UpdateMetrics?
     /// Where training diverged: the first update whose loss (or other reported value) is not
@@ -82,18 +111,30 @@ public final class Trainer {
     public var showsProgress = false
     private var lastProgress = Date.distantPast, progressStart = Date(), progressStartStep = 0
 
+    /// `replayCapacity` and `batchSize` size the replay buffer and its minibatches of an
+    /// off-policy agent; an on-policy agent's rollout holds its `rolloutLength` steps.
     public init(agent: any Agent, env: any Env, evaluationEnv: any Env, schedule: TrainingSchedule,
                 replayCapacity: Int, batchSize: Int, seed: SeedTree) {
         precondition(env.observationDimension == agent.observationDimension && env.actionDimension == agent.actionDimension,
                      "agent and environment dimensions differ")
         self.agent = agent; self.env = env; self.evaluationEnv = evaluationEnv; self.schedule = schedule
-        replay = ReplayBuffer(capacity: replayCapacity, observationDim: env.observationDimension, actionDim: env.actionDimension)
-        batch = ReplayBatch(batchSize: batchSize, observationDim: env.observationDimension, actionDim: env.actionDimension)
         envResetRNG = seed.stream(.envReset); explorationRNG = seed.stream(.exploration)
         minibatchRNG = seed.stream(.minibatch); updateRNG = seed.stream(named: "agent-update")
         evaluationRNG = seed.stream(.evaluation)
         episodeStartRNG = envResetRNG
         observation = env.reset(using: &envResetRNG)
+        let (o, a) = (env.observationDimension, env.actionDimension)
+        if let offPolicy = agent as? any OffPolicyAgent {
+            learner = .offPolicy(offPolicy)
+            replayBuffer = ReplayBuffer(capacity: replayCapacity, observationDim: o, actionDim: a)
+            batch = ReplayBatch(batchSize: batchSize, observationDim: o, actionDim: a)
+        } else if let onPolicy = agent as? any OnPolicyAgent {
+            learner = .onPolicy(onPolicy)
+            rolloutBuffer = RolloutBuffer(capacity: onPolicy.rolloutLength, observationDim: o, actionDim: a)
+            policyInput = onPolicy.observe(observation, updatingStatistics: true)
+        } else {
+            preconditionFailure("\(agent.name) is neither an off-policy nor an on-policy agent")
+        }
     }
 
     /// Runs until `schedule.totalSteps` (or `until`), calling `afterStep` after every step
@@ -110,8 +151,24 @@ public final class Trainer {
         }
     }
 
-    /// One environment step, then the updates and the evaluation the schedule asks for.
+    /// One environment step, then the learning and the evaluation it is due for.
     public func trainStep() {
+        switch learner {
+        case .offPolicy(let agent): offPolicyStep(agent)
+        case .onPolicy(let agent): onPolicyStep(agent)
+        }
+        if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
+            let returns = evaluate()
+            evaluations.append((step, returns))
+            if divergence == nil, let bad = returns.first(where: { !$0.isFinite }) {
+                divergence = "evaluation at step \(step): a test return is \(bad)"
+            }
+        }
+    }
+
+    /// Acts (uniformly at random for `schedule.startSteps` steps), stores the transition, and
+    /// runs the updates the schedule asks for.
+    private func offPolicyStep(_ agent: any OffPolicyAgent) {
         let action: [Float]
         if step < schedule.startSteps {
             action = (0..<env.actionDimension).map { d in
@@ -122,40 +179,72 @@ public final class Trainer {
             let obs = Tensor(observation.map { Float($0) }, shape: [1, env.observationDimension])
             action = agent.act(observations: obs, selection: schedule.trainingSelection, using: &explorationRNG).scalars
         }
+        let s = observation.map { Float($0) }
         let r = env.step(action)
-        replay.add(observation: observation.map { Float($0) }, action: action, reward: Float(r.reward),
-                   nextObservation: r.observation.map { Float($0) }, terminated: r.terminated, truncated: r.truncated)
+        replayBuffer!.add(observation: s, action: action, reward: Float(r.reward), nextObservation: r.observation.map { Float($0) },
+                          terminated: r.terminated, truncated: r.truncated)
+        advance(action: action, result: r)
+        // `t` indexes the step just taken from 0, as the authors' loop does (core.py `forward`).
+        let t = step - 1
+        if t >= schedule.updateAfter && t % schedule.updateEvery == 0 {
+            for _ in 0..<schedule.updateEvery {
+                replayBuffer!.sample(into: &batch!, using: &minibatchRNG)
+                record(agent.update(batch: batch!, using: &updateRNG))
+            }
+        }
+    }
+
+    /// Acts on the policy's input, steps the environment with the action clipped to its bounds,
+    /// stores the unclipped action with its log-density and value, the learner's reward, and at a
+    /// truncation V(s_T) of the final observation; learns when the rollout is full. The final
+    /// observation is taken into the agent's statistics before the reset's first one, as
+    /// Gymnasium's `NormalizeObservation` sees both.
+    private func onPolicyStep(_ agent: any OnPolicyAgent) {
+        let drawn = agent.sample(policyInput: policyInput, selection: schedule.trainingSelection, using: &explorationRNG)
+        let clipped = (0..<env.actionDimension).map { d in min(max(drawn.action[d], env.actionLow[d]), env.actionHigh[d]) }
+        let r = env.step(clipped)
+        let finalInput = agent.observe(r.observation, updatingStatistics: true)
+        let reward = agent.scaleReward(r.reward, terminated: r.terminated)
+        let bootstrap = r.truncated && !r.terminated ? agent.value(policyInput: finalInput) : 0
+        rolloutBuffer!.add(observation: policyInput, action: drawn.action, logProb: drawn.logProb, value: drawn.value,
+                           reward: reward, terminated: r.terminated, truncated: r.truncated, bootstrapValue: bootstrap)
+        let ended = advance(action: clipped, result: r)
+        policyInput = ended ? agent.observe(observation, updatingStatistics: true) : finalInput
+        if rolloutBuffer!.isFull {
+            let iterations = max(schedule.totalSteps / agent.rolloutLength, 1)
+            // cleanrl: lr = (1 - (iteration - 1) / num_iterations) * learning_rate, iteration from 1.
+            let remaining = 1 - Double(updates) / Double(iterations)
+            record(agent.learn(from: &rolloutBuffer!, nextPolicyInput: policyInput, fractionRemaining: remaining,
+                               using: &updateRNG))
+            rolloutBuffer!.clear()
+        }
+    }
+
+    /// Counts one environment step taken with `action` into the episode, and starts the next
+    /// episode after a termination or truncation; returns whether the episode ended.
+    @discardableResult
+    private func advance(action: [Float], result r: StepResult) -> Bool {
         step += 1
         episodeStep += 1
         episodeReturn += r.reward
         episodeActions.append(contentsOf: action)
         observation = r.observation
-        if r.terminated || r.truncated {
-            episodeReturns.append((step, episodeReturn))
-            episodeStartRNG = envResetRNG
-            observation = env.reset(using: &envResetRNG)
-            episodeStep = 0; episodeReturn = 0; episodeActions.removeAll(keepingCapacity: true)
-        }
-        // `t` indexes the step just taken from 0, as the authors' loop does (core.py `forward`).
-        let t = step - 1
-        if t >= schedule.updateAfter && t % schedule.updateEvery == 0 {
-            for _ in 0..<schedule.updateEvery {
-                replay.sample(into: &batch, using: &minibatchRNG)
-                let metrics = agent.update(batch: batch, using: &updateRNG)
-                logUpdate(metrics)
-                lastMetrics = metrics
-                updates += 1
-                if divergence == nil, let bad = metrics.firstNonFinite {
-                    divergence = "update \(updates) (step \(step)): \(bad.name) is \(bad.value)"
-                }
-            }
-        }
-        if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
-            let returns = evaluate()
-            evaluations.append((step, returns))
-            if divergence == nil, let bad = returns.first(where: { !$0.isFinite }) {
-                divergence = "evaluation at step \(step): a test return is \(bad)"
-            }
+        guard r.terminated || r.truncated else { return false }
+        episodeReturns.append((step, episodeReturn))
+        episodeStartRNG = envResetRNG
+        observation = env.reset(using: &envResetRNG)
+        episodeStep = 0; episodeReturn = 0; episodeActions.removeAll(keepingCapacity: true)
+        return true
+    }
+
+    /// Logs one update (an off-policy minibatch update or an on-policy rollout's learning) and
+    /// notes the first non-finite value.
+    private func record(_ metrics: UpdateMetrics) {
+        logUpdate(metrics)
+        lastMetrics = metrics
+        updates += 1
+        if divergence == nil, let bad = metrics.firstNonFinite {
+            divergence = "update \(updates) (step \(step)): \(bad.name) is \(bad.value)"
         }
     }
 
@@ -214,18 +303,24 @@ public final class Trainer {
         try group.setAttribute("steps", .int(step))
         try group.setAttribute("updates", .int(updates))
         try group.setAttribute("params_sha256", agent.parametersSHA256)
-        try group.setAttribute("replay_sha256", replay.contentsSHA256)
+        if let replayBuffer { try group.setAttribute("replay_sha256", replayBuffer.contentsSHA256) }
+        if let rolloutBuffer { try group.setAttribute("rollout_sha256", rolloutBuffer.contentsSHA256) }
         try group.setAttribute("schedule", schedule.name)
     }
 
     // MARK: checkpoints
 
-    /// Everything a resumed run needs to continue bit for bit: the agent, the replay buffer,
+    /// Everything a resumed run needs to continue bit for bit: the agent (with its
+    /// normalisers' statistics), the replay buffer or the rollout so far and the policy's input,
     /// every generator, counters, the episode in progress and the history so far.
     public func saveCheckpoint(to group: HDF5Group, configJSON: String) throws {
         try group.setAttribute("config_json", configJSON)
         try agent.save(to: group.createGroup("agent"))
-        try replay.save(to: group.createGroup("replay"))
+        if let replayBuffer { try replayBuffer.save(to: group.createGroup("replay")) }
+        if let rolloutBuffer {
+            try rolloutBuffer.save(to: group.createGroup("rollout"))
+            try group.write("policy_input", policyInput)
+        }
         let rngs = try group.createGroup("rngs")
         for (name, g) in rngStates { try rngs.write(name, g.state) }
         try group.setAttribute("step", .int(step))
@@ -267,7 +362,12 @@ public final class Trainer {
             throw InputError("\(where_): step \(n), updates \(u) or episode step \(epStep) out of range for a \(schedule.totalSteps)-step run")
         }
         try agent.load(from: group.group("agent"))
-        try replay.load(from: group.group("replay"))
+        if replayBuffer != nil { try replayBuffer!.load(from: group.group("replay")) }
+        if rolloutBuffer != nil {
+            try rolloutBuffer!.load(from: group.group("rollout"))
+            policyInput = try group.read("policy_input", as: Float.self).values
+            guard policyInput.count == env.observationDimension else { throw InputError("\(where_): inconsistent checkpoint") }
+        }
         let rngs = try group.group("rngs")
         var states: [String: Xoshiro256] = [:]
         for (name, _) in rngStates {

@@ -72,6 +72,9 @@ public struct AgentEntry: Sendable {
     let preset: @Sendable (AgentPresetRequest) -> AgentConfig
     /// A fresh agent with networks drawn from the generator.
     let build: @Sendable (AgentConfig, AgentShape, inout Xoshiro256) throws -> any Agent
+    /// The agent's own training schedule from the preset's (its warm-up and update rhythm), or
+    /// nil to train on the preset's.
+    var schedule: (@Sendable (AgentConfig, TrainingSchedule) -> TrainingSchedule)? = nil
 }
 
 /// An agent's own configuration, typed by agent. Encoded into the run's configuration JSON
@@ -84,6 +87,8 @@ public enum AgentConfig: Equatable, Sendable {
     case s2acPhiTheta(S2ACConfig)
     case s2acPhiThetaPsi(S2ACConfig, amortized: AmortizedSamplerConfig)
     case sql(SQLConfig)
+    case ddpg(DDPGConfig)
+    case ppo(PPOConfig)
 
     /// The JSON keys of this agent's configuration inside the run configuration.
     var keys: [String] { namedParts.map(\.0) }
@@ -95,6 +100,8 @@ public enum AgentConfig: Equatable, Sendable {
         case .s2acPhi(let x), .s2acPhiTheta(let x): try c.encode(x, forKey: .s2ac)
         case .s2acPhiThetaPsi(let x, let a): try c.encode(x, forKey: .s2ac); try c.encode(a, forKey: .amortized)
         case .sql(let x): try c.encode(x, forKey: .sql)
+        case .ddpg(let x): try c.encode(x, forKey: .ddpg)
+        case .ppo(let x): try c.encode(x, forKey: .ppo)
         }
     }
 
@@ -108,6 +115,8 @@ public enum AgentConfig: Equatable, Sendable {
             self = .s2acPhiThetaPsi(try c.decode(S2ACConfig.self, forKey: .s2ac),
                                     amortized: try c.decode(AmortizedSamplerConfig.self, forKey: .amortized))
         case "sql": self = .sql(try c.decode(SQLConfig.self, forKey: .sql))
+        case "ddpg": self = .ddpg(try c.decode(DDPGConfig.self, forKey: .ddpg))
+        case "ppo": self = .ppo(try c.decode(PPOConfig.self, forKey: .ppo))
         default:
             throw DecodingError.dataCorruptedError(forKey: .agent, in: c, debugDescription: "no agent named '\(agent)'")
         }
@@ -139,6 +148,8 @@ public enum AgentConfig: Equatable, Sendable {
         case .s2acPhi(let x), .s2acPhiTheta(let x): x.check(&c, at: "s2ac")
         case .s2acPhiThetaPsi(let x, let a): x.check(&c, at: "s2ac"); a.check(&c, at: "amortized")
         case .sql(let x): x.check(&c, at: "sql")
+        case .ddpg(let x): x.check(&c, at: "ddpg")
+        case .ppo(let x): x.check(&c, at: "ppo")
         }
     }
 
@@ -148,6 +159,7 @@ public enum AgentConfig: Equatable, Sendable {
         switch self {
         case .sac(let x): return (x.batchSize, x.replaySize)
         case .sacNF(let x): return (x.sac.batchSize, x.sac.replaySize)
+        case .ddpg(let x): return (x.batchSize, x.replaySize)
         default: return nil
         }
     }
@@ -247,10 +259,46 @@ public enum AgentCatalog {
                 return try S2ACPhiThetaPsi(observationDimension: shape.observationDimension, actionDimension: shape.actionDimension,
                                            config: c, amortized: a, using: &rng)
             }),
+        AgentEntry(
+            id: "ddpg", paperName: "DDPG",
+            summary: "Deep deterministic policy gradient (cleanrl's settings; a Fig 8 baseline)",
+            learning: .offPolicy, experiments: [.mujoco, .table1],
+            trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
+            options: [.criticHidden: "ddpg.criticHidden", .actorHidden: "ddpg.actorHidden"], relativeCost: 15,
+            // The paper's authors ran no DDPG: `paper` and `authors-code` both take the reference
+            // implementation's settings.
+            preset: { .ddpg($0.preset == "smoke" ? .smoke(envID: $0.env.id) : .paper(envID: $0.env.id)) },
+            build: { config, shape, rng in
+                guard case .ddpg(let c) = config else { throw AgentCatalog.mismatch("ddpg", config) }
+                return DDPG(observationDimension: shape.observationDimension, actionDimension: shape.actionDimension,
+                            actionLimit: shape.actionLimit, config: c, using: &rng)
+            },
+            schedule: { config, s in
+                guard case .ddpg(let c) = config else { return s }
+                return c.schedule(name: s.name, steps: s.totalSteps, evaluationEvery: s.evaluationEvery,
+                                  evaluationEpisodes: s.evaluationEpisodes)
+            }),
+        AgentEntry(
+            id: "ppo", paperName: "PPO",
+            summary: "Proximal policy optimisation, on-policy (cleanrl's settings; a Fig 8 baseline)",
+            learning: .onPolicy, experiments: [.mujoco, .table1],
+            trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
+            options: [.criticHidden: "ppo.criticHidden", .actorHidden: "ppo.actorHidden"], relativeCost: 1,
+            preset: { .ppo($0.preset == "smoke" ? .smoke(envID: $0.env.id) : .paper(envID: $0.env.id)) },
+            build: { config, shape, rng in
+                guard case .ppo(let c) = config else { throw AgentCatalog.mismatch("ppo", config) }
+                return PPO(observationDimension: shape.observationDimension, actionDimension: shape.actionDimension,
+                           actionLimit: shape.actionLimit, config: c, using: &rng)
+            },
+            schedule: { config, s in
+                guard case .ppo(let c) = config else { return s }
+                return c.schedule(name: s.name, steps: s.totalSteps, evaluationEvery: s.evaluationEvery,
+                                  evaluationEpisodes: s.evaluationEpisodes)
+            }),
     ]
 
     /// Agents the paper names that the suite does not build yet (`--agent` says so).
-    public static let planned = ["ddpg", "ppo"]
+    public static let planned: [String] = []
 
     /// The ids in catalog order.
     public static var ids: [String] { all.map(\.id) }
