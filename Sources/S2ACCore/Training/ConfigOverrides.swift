@@ -88,11 +88,6 @@ extension TrainRunConfig {
     static let fieldsWithOwnOption: [String: String] = [
         "agent": "--agent", "env": "--env", "seed": "--seed", "preset": "--preset", "evaluationEnv": "--eval-env",
         "checkpointEvery": "--checkpoint-every", "schedule.name": "--preset",
-        // SAC records the sizes its preset gives every agent; the run uses the top-level ones.
-        "sac.batchSize": "--set batchSize", "sac.replaySize": "--set replaySize",
-        "sacNF.sac.batchSize": "--set batchSize", "sacNF.sac.replaySize": "--set replaySize",
-        "ddpg.batchSize": "--set batchSize", "ddpg.replaySize": "--set replaySize",
-        // DDPG's and PPO's schedules follow from their settings (`ddpg.startSteps`, `ppo.rolloutLength`).
     ]
 
     /// Schedule fields an agent with its own schedule (`AgentEntry.schedule`) derives.
@@ -108,7 +103,7 @@ extension TrainRunConfig {
         guard !overrides.isEmpty else { return self }
         var tree = try jsonTree()
         for o in overrides {
-            if let owner = Self.fieldsWithOwnOption[o.path] {
+            if let owner = Self.fieldsWithOwnOption[o.path] ?? entry.fieldsSetElsewhere[o.path].map({ "--set " + $0 }) {
                 throw InputError("\(o.source) \(o.path): set by \(owner), not by --set")
             }
             let known = fieldPaths()
@@ -238,27 +233,12 @@ extension TrainRunConfig {
         for (path, value) in fields {
             let source: String
             if let s = setBy[path] { source = s }
-            else if optioned[path] != base[path] { source = Self.fieldsWithOwnOption[path] ?? "option" }
+            else if optioned[path] != base[path] { source = "option" }
             else if ["agent", "env", "seed", "preset"].contains(path) { source = "--\(path)" }
             else { source = "preset \(self.preset)" }
             lines.append(path.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "  (" + source + ")")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension AgentConfig {
-    /// The agent's configuration values by their JSON key.
-    var namedParts: [(String, Any)] {
-        switch self {
-        case .sac(let x): return [("sac", x)]
-        case .sacNF(let x): return [("sacNF", x)]
-        case .s2acPhi(let x), .s2acPhiTheta(let x): return [("s2ac", x)]
-        case .s2acPhiThetaPsi(let x, let a): return [("s2ac", x), ("amortized", a)]
-        case .sql(let x): return [("sql", x)]
-        case .ddpg(let x): return [("ddpg", x)]
-        case .ppo(let x): return [("ppo", x)]
-        }
     }
 }
 

@@ -171,39 +171,44 @@ public struct TrainRunConfig: Equatable, Sendable {
     }
 }
 
-extension TrainRunConfig: Codable {
-    enum CodingKeys: String, CodingKey {
-        case agent, env, evaluationEnv, seed, preset, checkpointEvery, batchSize, replaySize, schedule
-        // The agents' own configurations, one key per family (`AgentConfig.keys`).
-        case sac, sacNF, s2ac, sql, amortized, ddpg, ppo
-    }
+/// A key of the run configuration's JSON object, by name: the agents' own parts are named by
+/// their catalog entries (`AgentConfig.namedParts`), so adding an agent adds no key here.
+struct ConfigKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
 
+extension TrainRunConfig: Codable {
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        agent = try c.decode(String.self, forKey: .agent)
-        env = try c.decode(String.self, forKey: .env)
-        evaluationEnv = try c.decodeIfPresent(String.self, forKey: .evaluationEnv)
-        seed = try c.decode(Int.self, forKey: .seed)
-        preset = try c.decode(String.self, forKey: .preset)
-        checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
+        func value<T: Decodable>(_ key: String) throws -> T { try c.decode(T.self, forKey: ConfigKey(key)) }
+        agent = try value("agent")
+        env = try value("env")
+        evaluationEnv = try c.decodeIfPresent(String.self, forKey: ConfigKey("evaluationEnv"))
+        seed = try value("seed")
+        preset = try value("preset")
+        checkpointEvery = try value("checkpointEvery")
         agentConfig = try AgentConfig(agent: agent, from: c)
-        batchSize = try c.decode(Int.self, forKey: .batchSize)
-        replaySize = try c.decode(Int.self, forKey: .replaySize)
-        schedule = try c.decode(TrainingSchedule.self, forKey: .schedule)
+        batchSize = try value("batchSize")
+        replaySize = try value("replaySize")
+        schedule = try value("schedule")
     }
 
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(agent, forKey: .agent)
-        try c.encode(env, forKey: .env)
-        try c.encodeIfPresent(evaluationEnv, forKey: .evaluationEnv)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(preset, forKey: .preset)
-        try c.encode(checkpointEvery, forKey: .checkpointEvery)
+        var c = encoder.container(keyedBy: ConfigKey.self)
+        try c.encode(agent, forKey: ConfigKey("agent"))
+        try c.encode(env, forKey: ConfigKey("env"))
+        try c.encodeIfPresent(evaluationEnv, forKey: ConfigKey("evaluationEnv"))
+        try c.encode(seed, forKey: ConfigKey("seed"))
+        try c.encode(preset, forKey: ConfigKey("preset"))
+        try c.encode(checkpointEvery, forKey: ConfigKey("checkpointEvery"))
         try agentConfig.encode(to: &c)
-        try c.encode(batchSize, forKey: .batchSize)
-        try c.encode(replaySize, forKey: .replaySize)
-        try c.encode(schedule, forKey: .schedule)
+        try c.encode(batchSize, forKey: ConfigKey("batchSize"))
+        try c.encode(replaySize, forKey: ConfigKey("replaySize"))
+        try c.encode(schedule, forKey: ConfigKey("schedule"))
     }
 }
 

@@ -68,6 +68,9 @@ public struct AgentEntry: Sendable {
     /// CPU seconds of one quick multigoal run (2000 steps) on the development machine: only the
     /// order matters (campaigns start their longest runs first).
     public let relativeCost: Double
+    /// Fields of the agent's configuration that another field sets (`train --set` refuses them
+    /// and names the other).
+    var fieldsSetElsewhere: [String: String] = [:]
     /// Its configuration in a preset.
     let preset: @Sendable (AgentPresetRequest) -> AgentConfig
     /// A fresh agent with networks drawn from the generator.
@@ -93,32 +96,37 @@ public enum AgentConfig: Equatable, Sendable {
     /// The JSON keys of this agent's configuration inside the run configuration.
     var keys: [String] { namedParts.map(\.0) }
 
-    func encode(to c: inout KeyedEncodingContainer<TrainRunConfig.CodingKeys>) throws {
+    /// The agent's configuration values by their JSON key.
+    var namedParts: [(String, any Encodable)] {
         switch self {
-        case .sac(let x): try c.encode(x, forKey: .sac)
-        case .sacNF(let x): try c.encode(x, forKey: .sacNF)
-        case .s2acPhi(let x), .s2acPhiTheta(let x): try c.encode(x, forKey: .s2ac)
-        case .s2acPhiThetaPsi(let x, let a): try c.encode(x, forKey: .s2ac); try c.encode(a, forKey: .amortized)
-        case .sql(let x): try c.encode(x, forKey: .sql)
-        case .ddpg(let x): try c.encode(x, forKey: .ddpg)
-        case .ppo(let x): try c.encode(x, forKey: .ppo)
+        case .sac(let x): return [("sac", x)]
+        case .sacNF(let x): return [("sacNF", x)]
+        case .s2acPhi(let x), .s2acPhiTheta(let x): return [("s2ac", x)]
+        case .s2acPhiThetaPsi(let x, let a): return [("s2ac", x), ("amortized", a)]
+        case .sql(let x): return [("sql", x)]
+        case .ddpg(let x): return [("ddpg", x)]
+        case .ppo(let x): return [("ppo", x)]
         }
     }
 
-    init(agent: String, from c: KeyedDecodingContainer<TrainRunConfig.CodingKeys>) throws {
+    func encode(to c: inout KeyedEncodingContainer<ConfigKey>) throws {
+        for (key, value) in namedParts { try c.encode(value, forKey: ConfigKey(key)) }
+    }
+
+    init(agent: String, from c: KeyedDecodingContainer<ConfigKey>) throws {
         switch agent {
-        case "sac": self = .sac(try c.decode(SACConfig.self, forKey: .sac))
-        case "sac-nf": self = .sacNF(try c.decode(SACNFConfig.self, forKey: .sacNF))
-        case "s2ac-phi": self = .s2acPhi(try c.decode(S2ACConfig.self, forKey: .s2ac))
-        case "s2ac-phi-theta": self = .s2acPhiTheta(try c.decode(S2ACConfig.self, forKey: .s2ac))
+        case "sac": self = .sac(try c.decode(SACConfig.self, forKey: ConfigKey("sac")))
+        case "sac-nf": self = .sacNF(try c.decode(SACNFConfig.self, forKey: ConfigKey("sacNF")))
+        case "s2ac-phi": self = .s2acPhi(try c.decode(S2ACConfig.self, forKey: ConfigKey("s2ac")))
+        case "s2ac-phi-theta": self = .s2acPhiTheta(try c.decode(S2ACConfig.self, forKey: ConfigKey("s2ac")))
         case "s2ac-phi-theta-psi":
-            self = .s2acPhiThetaPsi(try c.decode(S2ACConfig.self, forKey: .s2ac),
-                                    amortized: try c.decode(AmortizedSamplerConfig.self, forKey: .amortized))
-        case "sql": self = .sql(try c.decode(SQLConfig.self, forKey: .sql))
-        case "ddpg": self = .ddpg(try c.decode(DDPGConfig.self, forKey: .ddpg))
-        case "ppo": self = .ppo(try c.decode(PPOConfig.self, forKey: .ppo))
+            self = .s2acPhiThetaPsi(try c.decode(S2ACConfig.self, forKey: ConfigKey("s2ac")),
+                                    amortized: try c.decode(AmortizedSamplerConfig.self, forKey: ConfigKey("amortized")))
+        case "sql": self = .sql(try c.decode(SQLConfig.self, forKey: ConfigKey("sql")))
+        case "ddpg": self = .ddpg(try c.decode(DDPGConfig.self, forKey: ConfigKey("ddpg")))
+        case "ppo": self = .ppo(try c.decode(PPOConfig.self, forKey: ConfigKey("ppo")))
         default:
-            throw DecodingError.dataCorruptedError(forKey: .agent, in: c, debugDescription: "no agent named '\(agent)'")
+            throw DecodingError.dataCorruptedError(forKey: ConfigKey("agent"), in: c, debugDescription: "no agent named '\(agent)'")
         }
     }
 
@@ -204,6 +212,7 @@ public enum AgentCatalog {
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
             options: [.criticHidden: "sac.criticHidden", .actorHidden: "sac.actorHidden"], relativeCost: 6,
+            fieldsSetElsewhere: ["sac.batchSize": "batchSize", "sac.replaySize": "replaySize"],
             preset: { r in
                 var c = TrainRunConfig.sacConfig(preset: r.preset, env: r.env.id)
                 if let alpha = r.alpha { c.alphaCritic = alpha; c.alphaActor = alpha }
@@ -234,9 +243,10 @@ public enum AgentCatalog {
         AgentEntry(
             id: "sac-nf", paperName: "SAC-NF",
             summary: "SAC with a normalizing-flow policy",
-            learning: .offPolicy, experiments: [.multigoal, .mujoco],
+            learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
             options: [:], relativeCost: 7,
+            fieldsSetElsewhere: ["sacNF.sac.batchSize": "batchSize", "sacNF.sac.replaySize": "replaySize"],
             preset: { r in
                 var c = TrainRunConfig.presetConfig(SACNFConfig.self, preset: r.preset, env: r.env.id)
                 if let alpha = r.alpha { c.sac.alphaCritic = alpha; c.sac.alphaActor = alpha }
@@ -265,6 +275,7 @@ public enum AgentCatalog {
             learning: .offPolicy, experiments: [.mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
             options: [.criticHidden: "ddpg.criticHidden", .actorHidden: "ddpg.actorHidden"], relativeCost: 15,
+            fieldsSetElsewhere: ["ddpg.batchSize": "batchSize", "ddpg.replaySize": "replaySize"],
             // The paper's authors ran no DDPG: `paper` and `authors-code` both take the reference
             // implementation's settings.
             preset: { .ddpg($0.preset == "smoke" ? .smoke(envID: $0.env.id) : .paper(envID: $0.env.id)) },
