@@ -14,7 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 
 COLORS = {"sac": "tab:blue", "sql": "tab:orange", "s2ac-phi-theta": "tab:red", "s2ac-phi-theta-psi": "tab:purple",
@@ -61,7 +61,7 @@ def main():
         raise SystemExit(f"table1.py: no table1 result files under {args.results}")
     os.makedirs(args.figures, exist_ok=True)
     agents = list(dict.fromkeys(c["agent"] for c in cells))
-    fig, ours = plt.subplots(figsize=(9, 5.5))
+    fig, ours = plt.subplots(figsize=(10, 7))
     paper = ours.twinx()
     for agent in agents:
         color = COLORS.get(agent, None)
@@ -84,15 +84,17 @@ def main():
     ours.set_xlabel("action dimension")
     ours.set_ylabel("ms per action (median, IQR bars)")
     paper.set_yscale("log")
-    for axis in (ours.yaxis, paper.yaxis):
-        axis.set_major_formatter(FormatStrFormatter("%g"))
-        axis.set_minor_formatter(FormatStrFormatter("%g"))
+    # Ours span decades (major ticks only); the paper's one decade (minor ticks labelled too).
+    ours.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ours.yaxis.set_minor_formatter(NullFormatter())
+    paper.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    paper.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     paper.set_ylabel("paper's Table 1 value, dotted, hollow diamonds (units unstated)")
     ours.set_xticks(sorted({int(c["action_dim"]) for c in cells}))
     ours.grid(alpha=0.3)
     handles = [h for ax in (ours, paper) for h in ax.get_legend_handles_labels()[0]]
     labels = [t for ax in (ours, paper) for t in ax.get_legend_handles_labels()[1]]
-    ours.legend(handles, labels, fontsize=6.5, loc="upper left", ncol=2)
+    ours.legend(handles, labels, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     ours.set_title("Table 1: time to select one action against the action dimension\n"
                    "ours: CPU, one observation; paper: units and hardware unstated "
                    "(Walker2d and HalfCheetah, both 6, averaged)", fontsize=9)
