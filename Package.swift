@@ -51,6 +51,7 @@ let experiments: [Target] = [
     experiment("train", "Train"),
     experiment("multigoal-modes", "MultigoalModes"),
     experiment("obstacle-robustness", "ObstacleRobustness"),
+    experiment("table1", "Table1"),
 ]
 
 let tests: [Target] = [

@@ -92,4 +92,25 @@ import S2ACCore
                     act: { agent.act(observations: s, selection: $0, using: &$1) })
         }
     }
+
+    /// The acting path's 16-lane ELU gives the bits of the tensor kernel on every value: the
+    /// edges of its exp (-87.3, 88.7), zeros of both signs, infinities, NaN, denormals, random
+    /// values over the range and random bit patterns, at lengths with and without a tail.
+    @Test func laneELUGivesTheBitsOfTheTensorKernel() {
+        var values: [Float] = [0, -0.0, 1, -1, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                               -87.3, -87.29999, -87.30001, 88.7, 88.70001, -1e-8, 1e-8, -100, -1e30, .greatestFiniteMagnitude,
+                               -.greatestFiniteMagnitude, -0.5, -3.0e-3, -12.25]
+        var rng = Xoshiro256(seed: 9)
+        values += (0..<50_000).map { _ in Float(rng.nextUniform(-100, 100)) }
+        values += (0..<50_000).map { _ in Float(rng.nextUniform(-8, 2)) }
+        values += (0..<50_000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
+        for n in [values.count, values.count - 7, 15, 16, 17, 3] {
+            let input = Array(values.prefix(n))
+            var lanes = input, scalar = input
+            lanes.withUnsafeMutableBufferPointer { eluInPlace($0.baseAddress!, count: n) }
+            scalar.withUnsafeMutableBufferPointer { Float.unary(.elu, $0.baseAddress!, $0.baseAddress!, n, 1, 0) }
+            let differ = zip(lanes, scalar).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differ == 0, "\(differ) of \(n) values differ")
+        }
+    }
 }

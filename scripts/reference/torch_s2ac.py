@@ -134,8 +134,9 @@ class Agent:
         x = torch.cat([s, a], dim=-1)
         return torch.min(self.q1(x), self.q2(x))
 
-    def svgd(self, s_rep, u0, logq0, steps, differentiable):
-        """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L).
+    def svgd(self, s_rep, u0, logq0, steps, differentiable, log_prob=True):
+        """L SVGD steps on the pre-squash particles; returns (actions, per-particle log q^L);
+        without `log_prob` (acting) the trace terms are skipped and log q^L is log q0's part only.
         Eq. 24's placement: h_i = 1/m sum_j [k_ji grad Q(a_j) + alpha grad_{a_j} k_ji], so the
         trace's kernel term (Thm 3.3) carries alpha and the score term does not. With
         `squashedScore` (paper) the particles are u and "grad Q" is the u-space score times alpha,
@@ -164,9 +165,10 @@ class Agent:
             k = torch.exp(-gamma * r2)
             k_grad = -2.0 * gamma.unsqueeze(-1) * diff * k.unsqueeze(-1)  # grad_{x_i} k(x_i, x_j)
             direction = (k.matmul(sc) + w * k_grad.sum(1)) / m
-            term1 = (k_grad * sc.unsqueeze(1)).sum(-1).sum(2) / norm
-            term2 = -2 * w * gamma.view(b, 1) * ((k_grad.transpose(1, 2) * diff).sum(-1) - d * (k - eye)).sum(2) / norm
-            logp = logp - eps * (term1 + term2)
+            if log_prob:
+                term1 = (k_grad * sc.unsqueeze(1)).sum(-1).sum(2) / norm
+                term2 = -2 * w * gamma.view(b, 1) * ((k_grad.transpose(1, 2) * diff).sum(-1) - d * (k - eye)).sum(2) / norm
+                logp = logp - eps * (term1 + term2)
             u = u + eps * direction.reshape(n, d)
             if not differentiable:
                 u = u.detach().requires_grad_(True)
@@ -195,14 +197,15 @@ class Agent:
         logq0 = torch.distributions.Normal(mu, sigma).log_prob(a0).sum(-1)
         return s_rep, a0, logq0, self.cfg["stepsPhiTheta"]
 
-    def sample(self, s, xi, differentiable):
+    def sample(self, s, xi, differentiable, log_prob=True):
         s_rep, a0, logq0, steps = self.q0(s, xi, differentiable)
-        a, logp = self.svgd(s_rep, a0, logq0, steps, differentiable)
+        a, logp = self.svgd(s_rep, a0, logq0, steps, differentiable, log_prob)
         return s_rep, a, logp
 
     def act(self, s, xi):
-        """One state's action, softmax over min Q of the final particles (beta = 1)."""
-        s_rep, a, _ = self.sample(s, xi, differentiable=False)
+        """One state's action, softmax over min Q of the final particles (beta = 1); as the
+        Swift acting path, without the log-density the update needs."""
+        s_rep, a, _ = self.sample(s, xi, differentiable=False, log_prob=False)
         with torch.no_grad():
             q = self.min_q(s_rep, a).view(-1)
             idx = torch.multinomial(torch.softmax(q, 0), 1)

@@ -37,7 +37,8 @@ public struct ReviewArtefact: Sendable {
         .init(name: "Fig 17", title: "Fig 17: amortized S2AC(phi,theta,psi)", target: "multigoal", pictures: ["fig17.png"], pictureFolder: multigoalFolder),
         .init(name: "Fig 8a-e", title: "Fig 8a-e: MuJoCo learning curves", target: "mujoco SEEDS=5", pictures: ["*.png"], pictureFolder: { _ in "figures/mujoco" }),
         .init(name: "Fig 8f-j", title: "Fig 8f-j: rliable statistics", target: "rliable (after make mujoco)", pictures: ["rliable_*"], pictureFolder: { _ in "rliable" }),
-        .init(name: "Table 1", title: "Table 1: action-selection run time", target: "table1", pictures: [], pictureFolder: { _ in "" }),
+        .init(name: "Table 1", title: "Table 1: action-selection run time", target: "table1", pictures: ["table1.png"],
+              pictureFolder: { _ in "figures/table1" }),
     ]
 
     /// HTML id of the section.

@@ -13,7 +13,7 @@ public protocol ResultReporter {
 
 /// Every reporter `report` runs. A figure's issue adds its line here.
 public enum ReportRegistry {
-    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter(), TrainReporter(), MultigoalReporter()] }
+    public static var reporters: [ResultReporter] { [RliableReporter(), Fig4Reporter(), TrainReporter(), MultigoalReporter(), Table1Reporter()] }
 }
 
 /// What a report pass did.
