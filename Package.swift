@@ -52,6 +52,7 @@ let experiments: [Target] = [
     experiment("multigoal-modes", "MultigoalModes"),
     experiment("obstacle-robustness", "ObstacleRobustness"),
     experiment("table1", "Table1"),
+    experiment("mujoco-curves", "MuJoCoCurves"),
 ]
 
 let tests: [Target] = [

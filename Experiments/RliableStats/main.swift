@@ -56,6 +56,9 @@ struct RliableStats: ParsableCommand {
     @Option(help: "Reference scores CSV (task,min,max): min-max normalise every task before the statistics.")
     var reference: String?
 
+    @Option(help: "Normalise every task's scores by this algorithm's mean final score there (it scores 1; use with --gamma 1 for the optimality gap against it).")
+    var normalizeBy: String?
+
     @Option(name: .customLong("ref"), help: "Reference scores for one task, TASK=MIN:MAX (repeatable; combines with --reference).")
     var refs: [String] = []
 
@@ -87,7 +90,11 @@ struct RliableStats: ParsableCommand {
         guard (scores == nil) != (runs == nil) else { throw InputError("give exactly one of --scores FILE.csv and --runs FOLDER") }
         var table = try (scores.map { CSVScoreSource(path: $0) as ScoreSource } ?? TrainRunScoreSource(folder: runs!)).scoreTable()
         var normalisation: ReferenceScores? = nil
-        if reference != nil || !refs.isEmpty {
+        if let normalizeBy {
+            guard reference == nil && refs.isEmpty else { throw InputError("--normalize-by excludes --reference and --ref") }
+            normalisation = try ReferenceScores.meanOf(normalizeBy, in: table)
+            table = try table.normalized(by: normalisation!)
+        } else if reference != nil || !refs.isEmpty {
             var ref = try reference.map { try ReferenceScores.parseCSV(read($0), source: $0) } ?? ReferenceScores()
             for r in refs { try ref.add(flag: r) }
             table = try table.normalized(by: ref)
@@ -117,7 +124,7 @@ struct RliableStats: ParsableCommand {
         let config = Config(scores: scores, runs: runs, reps: reps, poiReps: settings.pairReps, profileReps: settings.profileReps,
                             curveReps: settings.curveReps, aggregateReps: settings.aggregateReps, seed: seed,
                             confidence: confidence, gamma: gamma, reference: reference, refs: refs, pairs: pairs,
-                            taus: taus, profiles: !noProfiles)
+                            normalizeBy: normalizeBy, taus: taus, profiles: !noProfiles)
         let writer = try ResultWriter(path: resultPath, kind: RliableReport.resultKind, config: config, seed: seed, force: force)
         try report.write(to: writer.root, scores: table, reference: normalisation)
         var written: [String] = []
@@ -158,6 +165,8 @@ struct RliableStats: ParsableCommand {
         var refs: [String]
         /// Requested pairs X>Y (empty: all ordered pairs).
         var pairs: [String]
+        /// Scores as fractions of this algorithm's mean final score per task (nil: none).
+        var normalizeBy: String?
         /// Profile thresholds LOW:HIGH:COUNT (nil: the default grid).
         var taus: String?
         /// Whether profiles were computed.

@@ -9,6 +9,13 @@ public protocol ResultReporter {
     var tables: [String: [String]] { get }
     /// The rows one result file adds to each of its tables.
     func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]]
+    /// Tables computed from the tables of every file (summaries across runs), by name; each
+    /// name is declared in `tables`. Empty by default.
+    func derivedTables(from tables: [String: CSVTable]) throws -> [String: CSVTable]
+}
+
+extension ResultReporter {
+    public func derivedTables(from tables: [String: CSVTable]) throws -> [String: CSVTable] { [:] }
 }
 
 /// Every reporter `report` runs. A figure's issue adds its line here.
@@ -73,6 +80,12 @@ public func runReport(resultsFolder: String, tablesFolder: String,
             outcome.filesReported += 1
         } catch {
             outcome.warnings.append("\(relative): \(error)")
+        }
+    }
+    for reporter in reporters {
+        for (name, table) in try reporter.derivedTables(from: tables) {
+            precondition(reporter.tables[name] == table.columns, "a reporter derived an undeclared table \(name)")
+            tables[name] = table
         }
     }
     tables["runs"] = runs

@@ -139,6 +139,25 @@ public struct ReferenceScores: Sendable, Equatable {
     }
 
     /// Reads a CSV with the columns `task,min,max`.
+    /// Scores as fractions of one algorithm's mean final score on each task: min 0 and max that
+    /// mean, so the algorithm's mean is 1 and an optimality gap with gamma = 1 is measured
+    /// against it. A task where its mean is not positive cannot be normalised this way.
+    public static func meanOf(_ algorithm: String, in table: ScoreTable) throws -> ReferenceScores {
+        guard let finals = table.finals[algorithm] else {
+            throw InputError("--normalize-by \(algorithm): no such algorithm; the scores hold \(table.algorithms.joined(separator: ", "))")
+        }
+        var r = ReferenceScores()
+        for (t, task) in table.tasks.enumerated() {
+            let column = finals.column(t)
+            let mean = column.reduce(0, +) / Double(column.count)
+            guard mean > 0 && mean.isFinite else {
+                throw InputError("--normalize-by \(algorithm): its mean final score on \(task) is \(mean), not positive; give --reference instead")
+            }
+            try r.set(task: task, min: 0, max: mean, source: "--normalize-by \(algorithm)")
+        }
+        return r
+    }
+
     public static func parseCSV(_ text: String, source: String) throws -> ReferenceScores {
         let rows = try CSV.parse(text, source: source)
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),

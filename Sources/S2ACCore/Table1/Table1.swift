@@ -46,7 +46,7 @@ public struct TimedAgent {
 /// sees `TimedAgent`.
 public enum Table1Registry {
     /// Every agent that can be timed, the paper's rows first.
-    public static var agentNames: [String] { Table1Paper.paperOrder(TrainRunConfig.implementedAgents) }
+    public static var agentNames: [String] { Table1Paper.paperOrder(AgentCatalog.ids(in: .table1)) }
 
     /// `agent` on `env` with the sizes of `preset` and networks initialised from `seed`; or, with
     /// `savedConfigJSON` (a run file's or checkpoint's configuration), the agent that file trained,

@@ -10,6 +10,13 @@ public struct TrainReporter: ResultReporter {
                         "final_mean_return", "final_critic_loss", "params_sha256"],
          "train_curves": ["file", "agent", "env", "eval_env", "preset", "seed", "step", "mean_return", "std_return",
                           "min_return", "max_return", "episodes"]]
+            .merging(MuJoCoTables.columns) { a, _ in a }
+    }
+
+    /// Fig 8's curves over seeds (`mujoco_mean_curves`), from every MuJoCo run's episodes.
+    public func derivedTables(from tables: [String: CSVTable]) throws -> [String: CSVTable] {
+        guard let curves = tables["mujoco_curves"] else { return [:] }
+        return ["mujoco_mean_curves": try MuJoCoTables.meanCurves(from: curves)]
     }
 
     public func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
@@ -42,6 +49,11 @@ public struct TrainReporter: ResultReporter {
         let run = [name, config.agent, config.env, evalEnv, config.preset, config.schedule.name, String(config.seed),
                    String(try g.attribute("steps")?.intValue ?? 0), String(try g.attribute("updates")?.intValue ?? 0),
                    csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? ""]
-        return ["train_runs": [run], "train_curves": curves]
+        var out = ["train_runs": [run], "train_curves": curves]
+        if EnvCatalog.entry(config.env)?.family == .mujoco {
+            out.merge(MuJoCoTables.rows(file: name, path: file.path, config: config, steps: steps, returns: returns.values,
+                                        selection: config.schedule.evaluationSelection)) { a, _ in a }
+        }
+        return out
     }
 }

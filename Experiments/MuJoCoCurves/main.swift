@@ -1,0 +1,164 @@
+import ArgumentParser
+import ExperimentSupport
+import Foundation
+import S2ACCore
+
+struct MuJoCoCurves: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mujoco-curves",
+        abstract: "Train every MuJoCo agent on the MuJoCo environments over seeds: Fig 8a-e's learning curves.",
+        discussion: """
+            One `train` run file per (agent, environment, seed) under OUT/runs/, with its test \
+            returns every --eval-every steps. Complete run files are kept; an interrupted run \
+            resumes from its checkpoint; a complete run file of another configuration is replaced \
+            only with --force. Runs go to `train` child processes with one engine thread each, so \
+            results do not depend on --jobs; Ctrl-C or SIGTERM stops them after a checkpoint. \
+            Presets: smoke (seconds; for tests), quick (the default of make mujoco: sized to finish \
+            SEEDS=5 within 3 hours on 2 cores), paper (1M steps, five environments, 100 test \
+            episodes every 1000 steps; for a cluster), authors-code (the authors' main.py schedule).
+            """)
+
+    @Option(help: "smoke, quick, paper or authors-code.")
+    var preset: String = "quick"
+
+    @Option(help: "Number of seeds, 0 ..< N.")
+    var seeds: Int = 5
+
+    @Option(help: "Comma-separated agents (default: every MuJoCo agent of the catalog).")
+    var agents: String?
+
+    @Option(help: "Comma-separated environments (default: the preset's).")
+    var envs: String?
+
+    @Option(help: "Environment steps per run (default: the preset's).")
+    var steps: Int?
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: "FIELD=VALUE passed to every run's train --set (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Output folder (default: Results/mujoco/<preset>).")
+    var out: String?
+
+    @Option(help: "Runs in parallel (child processes).")
+    var jobs: Int = 1
+
+    @Flag(help: "Redo runs whose files are complete, and replace checkpoints of another configuration.")
+    var force = false
+
+    @Flag(help: "Show each run's state (complete, checkpoint step, missing) from the files, and exit.")
+    var status = false
+
+    @Flag(help: "Print the runs to do and their train command lines, and exit.")
+    var dryRun = false
+
+    func validate() throws {
+        guard MuJoCoPreset.names.contains(preset) else {
+            throw ValidationError("--preset must be one of \(MuJoCoPreset.names.joined(separator: ", ")), got '\(preset)'")
+        }
+        try requireRange(seeds, 1...1000, flag: "seeds")
+        if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
+        try requireRange(jobs, 1...64, flag: "jobs")
+    }
+
+    func resolvedPreset() throws -> MuJoCoPreset {
+        var p = try MuJoCoPreset.named(preset)
+        func list(_ text: String, _ flag: String) throws -> [String] {
+            let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !items.isEmpty, !items.contains(""), Set(items).count == items.count else {
+                throw InputError("--\(flag) must list distinct names separated by commas, got '\(text)'")
+            }
+            return items
+        }
+        if let agents {
+            p.agents = try list(agents, "agents")
+            for a in p.agents {
+                let entry = try AgentCatalog.entry(named: a, flag: "--agents")
+                guard entry.experiments.contains(.mujoco) else { throw InputError("--agents: \(a) is not a MuJoCo agent") }
+            }
+        }
+        if let envs {
+            p.envs = try list(envs, "envs")
+            for e in p.envs {
+                guard try EnvCatalog.spec(e, flag: "--envs").family == .mujoco else { throw InputError("--envs: \(e) is not a MuJoCo environment") }
+            }
+        }
+        if let steps {
+            p.steps = steps
+            p.evaluationEvery = min(p.evaluationEvery, steps)
+            p.checkpointEvery = min(p.checkpointEvery, steps)
+        }
+        p.overrides += overrides
+        return p
+    }
+
+    func run() throws {
+        let p = try resolvedPreset()
+        let folder = out ?? "Results/mujoco/\(p.name)"
+        let runs = folder + "/runs"
+        let specs = try MuJoCoRunSpec.grid(preset: p, seeds: seeds)
+        let campaign = try Campaign(specs: specs, runsFolder: runs)
+        if status { return printStatus(campaign) }
+        let plan = try campaign.plan(force: force)
+        // A checkpoint of another configuration would make `train --resume` refuse the run.
+        let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
+        if !force, let first = foreign.first {
+            throw InputError("\(runs)/\(first.checkpointName) is a checkpoint of another configuration"
+                             + (foreign.count > 1 ? " (and \(foreign.count - 1) more)" : "")
+                             + "; pass --force to start those runs again, or choose another output folder")
+        }
+        print("mujoco-curves: preset \(p.name), \(specs.count) runs (\(p.agents.count) agents x \(p.envs.joined(separator: ",")) x "
+              + "\(seeds) seeds, \(p.steps) steps), \(plan.complete.count) complete, \(plan.pending.count) to run -> \(runs)")
+        for (spec, reason) in plan.unusable { print("mujoco-curves: \(spec.fileName) is \(reason): it is redone") }
+        for (spec, differences) in plan.otherConfiguration {
+            print("mujoco-curves: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
+        }
+        let arguments = { (spec: MuJoCoRunSpec) -> [String] in
+            spec.trainArguments(out: runs + "/" + spec.fileName, resume: spec.checkpointMatches(in: runs) == true && !self.force,
+                                force: true)
+        }
+        let train = siblingExecutable("train")
+        if dryRun {
+            for spec in plan.pending { print(([train] + arguments(spec)).joined(separator: " ")) }
+            return
+        }
+        guard !plan.pending.isEmpty else { return }
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        let launcher = LocalLauncher(name: "mujoco-curves", jobs: jobs, executable: train, environment: environment)
+        let start = Date()
+        let failed = try launcher.run(plan.pending, arguments: arguments)
+        print("mujoco-curves: \(plan.pending.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("mujoco-curves: failed: \(failed.joined(separator: "; "))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// One line per run: complete, checkpoint at step N, unusable (why) or missing.
+    func printStatus(_ campaign: Campaign<MuJoCoRunSpec>) {
+        var counts: [String: Int] = [:]
+        for spec in campaign.specs {
+            let state: String
+            switch campaign.state(of: spec) {
+            case .complete: state = "complete"
+            case .otherConfiguration: state = "complete, another configuration"
+            case .unusable(let reason): state = "unusable: \(reason)"
+            case .missing:
+                if let step = spec.checkpointStep(in: campaign.runsFolder) { state = "checkpoint at step \(step) of \(spec.preset.steps)" }
+                else { state = "missing" }
+            }
+            counts[state.hasPrefix("checkpoint") ? "checkpointed" : state.hasPrefix("unusable") ? "unusable" : state, default: 0] += 1
+            print("\(spec.runID): \(state)")
+        }
+        print("mujoco-curves: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+
+    /// A program installed beside this one (`train`).
+    func siblingExecutable(_ name: String) -> String {
+        let me = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
+
+MuJoCoCurves.suiteMain()
