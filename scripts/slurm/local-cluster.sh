@@ -13,7 +13,8 @@
 #                                           eval "$(scripts/slurm/local-cluster.sh env)"
 #
 # Everything (key, configuration, state, spool, logs, PID files) lives in one folder that this
-# script owns: S2AC_SLURM_DIR, default /var/tmp/s2ac-slurm. start and stop are idempotent.
+# script owns: S2AC_SLURM_DIR, default /var/tmp/s2ac-slurm. start and stop are idempotent; a
+# start after a stop begins with no jobs.
 # Ports: S2AC_SLURMCTLD_PORT (6817) and S2AC_SLURMD_PORT (6818). Runs as root.
 set -euo pipefail
 
@@ -133,7 +134,8 @@ start() {
             || fail "munged did not start: $(tail -n 3 "$dir/log/munged.log" 2>/dev/null | tr '\n' ' ')"
     fi
     if [ -z "$(running_pid slurmctld)" ]; then
-        slurmctld -f "$conf" || fail "slurmctld did not start: $(tail -n 3 "$dir/log/slurmctld.log" 2>/dev/null | tr '\n' ' ')"
+        # -c: a new start forgets the jobs of the last one (a test cluster; resubmit what is missing).
+        slurmctld -c -f "$conf" || fail "slurmctld did not start: $(tail -n 3 "$dir/log/slurmctld.log" 2>/dev/null | tr '\n' ' ')"
     fi
     if [ -z "$(running_pid slurmd)" ]; then
         slurmd -f "$conf" -N "$node" || fail "slurmd did not start: $(tail -n 3 "$dir/log/slurmd.log" 2>/dev/null | tr '\n' ' ')"
