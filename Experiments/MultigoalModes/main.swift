@@ -14,7 +14,10 @@ struct MultigoalModes: ParsableCommand {
             the entropy map and the Q landscapes at the critical states. Complete run files are \
             kept: an interrupted campaign restarts where it stopped; a complete run file of another \
             configuration is replaced only with --force. Runs go to child processes with one engine \
-            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too.
+            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too. \
+            --launcher slurm submits the runs without a complete file as one Slurm job array \
+            instead (one run per task, checkpointed, requeued and resumed at the time limit); \
+            --status and --report show the campaign from its files (README, "Running on a cluster").
             Presets: smoke (seconds; for tests), quick (reduced steps and seeds; the default of \
             make multigoal), paper (the full grid, 20 seeds; for a cluster).
             """)

@@ -10,7 +10,8 @@
 #   3. after one run file is deleted, submitting again submits exactly one task;
 #   4. the report step (the dependent job, and by hand) names a missing run with its task id
 #      and log file;
-#   5. bad input (no sbatch on the PATH, --max-concurrent 0) is one line and exit 2.
+#   5. bad input (no sbatch on the PATH, --max-concurrent 0, a time limit shorter than the
+#      signal margin) is one line and exit 2.
 # Prints what it saw: task ids, times, the requeued task's checkpoint step, the hashes.
 # Fails with a message saying why, also when Slurm cannot start; never skips.
 set -euo pipefail
@@ -69,7 +70,7 @@ wait_idle() {
 array_id() { sed -n 's/.*submitted array job \([0-9]*\):.*/\1/p' <<< "$1"; }
 
 # --- bad input: one line, exit 2 ----------------------------------------------------------
-for bad in "--max-concurrent 0" "--cpus-per-task 0"; do
+for bad in "--max-concurrent 0" "--cpus-per-task 0" "--time 4 --signal-margin 300" "--time 1-2-3"; do
     set +e; err=$("$modes" "${grid[@]}" --out "$camp" "${slurm[@]}" $bad 2>&1 >/dev/null); code=$?; set -e
     [ $code -eq 2 ] && [ "$(wc -l <<< "$err")" -eq 1 ] || fail "$bad gave exit $code: $err"
     say "$bad -> exit 2: $err"

@@ -123,7 +123,7 @@ public struct CampaignStatus<Spec: CampaignRunSpec> {
         }
         let complete = campaign.specs.count - notComplete
         let commitText = commits.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value) run\($0.value == 1 ? "" : "s"))" }
-        var head = "\(complete) of \(campaign.specs.count) runs complete in \(campaign.runsFolder), each of the campaign's configuration"
+        var head = "\(complete) of \(campaign.specs.count) runs complete in \(campaign.runsFolder), all of the campaign's configuration"
         if !commitText.isEmpty { head += "; made at \(commits.count == 1 ? "one commit" : "\(commits.count) commits"): " + commitText.joined(separator: ", ") }
         if commits.count > 1 { lines.append("the complete runs come from \(commits.count) commits: rerun the odd ones, or report them separately") }
         return ([head] + lines, notComplete == 0 && commits.count <= 1)

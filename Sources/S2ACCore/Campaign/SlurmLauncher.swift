@@ -81,7 +81,28 @@ public struct SlurmLauncher {
             throw InputError("the signal margin must be 1 to 65535 seconds, got \(options.signalMargin)")
         }
         guard options.checkpointEvery >= 1 else { throw InputError("--checkpoint-every must be at least 1 on a cluster, got \(options.checkpointEvery)") }
+        // A task signalled before it starts would stop, requeue and stop again for ever.
+        if let time = options.time, let limit = try Self.timeLimitSeconds(time), limit <= options.signalMargin {
+            throw InputError("the time limit \(time) (\(limit) s) is not longer than the signal margin (\(options.signalMargin) s): "
+                             + "its tasks would stop at once and requeue for ever; raise --time or lower --signal-margin")
+        }
         self.name = name; self.folder = folder; self.options = options
+    }
+
+    /// The seconds of a Slurm time limit (`M`, `M:S`, `H:M:S`, `D-H`, `D-H:M`, `D-H:M:S`); nil
+    /// for `infinite` / `unlimited`.
+    public static func timeLimitSeconds(_ text: String) throws -> Int? {
+        if ["infinite", "unlimited"].contains(text.lowercased()) { return nil }
+        let bad = InputError("--time must be a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), got '\(text)'")
+        let dayParts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard dayParts.count <= 2 else { throw bad }
+        let days = dayParts.count == 2 ? Int(dayParts[0]) : 0
+        let parts = dayParts.last!.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard let days, days >= 0, (1...3).contains(parts.count), parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { throw bad }
+        let p = parts.map { $0! }
+        // With days the first field is hours; without, minutes unless there are three fields.
+        let units = dayParts.count == 2 ? [3600, 60, 1] : (p.count == 3 ? [3600, 60, 1] : [60, 1])
+        return days * 86400 + zip(p, units).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     /// The submissions folder of a campaign folder.
