@@ -18,6 +18,8 @@
 # Ports: S2AC_SLURMCTLD_PORT (6817) and S2AC_SLURMD_PORT (6818). Runs as root.
 set -euo pipefail
 
+# The daemons live in /usr/sbin, which a non-login shell's PATH may leave out.
+export PATH=$PATH:/usr/sbin:/sbin
 dir=${S2AC_SLURM_DIR:-/var/tmp/s2ac-slurm}
 conf=$dir/slurm.conf
 node=$(hostname -s)
