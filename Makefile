@@ -22,6 +22,9 @@ include $(sort $(wildcard mk/*.mk))
 help:
 	@echo "make fig4            Fig 4, 9, 10: entropy evaluation and kernel sweep (QUICK=1 for a reduced grid)"
 	@echo "make multigoal       Fig 5, 6, 11-15, 17: multigoal agents over alphas (PRESET=quick|smoke|paper, JOBS=2, AGENTS=a,b)"
+	@echo "make multigoal PRESET=paper LAUNCHER=slurm   the same as one Slurm job array (SLURM_PARTITION, SLURM_TIME, SLURM_CPUS, SLURM_MAX, ...; DRY_RUN=1)"
+	@echo "make multigoal-status / multigoal-report   each run's state from the files / the report step, then pictures and tables"
+	@echo "make slurm-start     a single-node Slurm on this machine (slurm-stop, slurm-status)"
 	@echo "make obstacle        Fig 7, 16: the trained multigoal agents tested with the obstacle (after make multigoal)"
 	@echo "make rliable RLIABLE_SCORES=F.csv   Fig 8f-j statistics for a score table"
 	@echo "make test            build and run every test"

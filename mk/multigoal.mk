@@ -5,14 +5,35 @@
 # alpha {0.1, 1, 10}, one seed, every agent, under 2 hours with JOBS=2 (README); PRESET=paper:
 # 20000 steps, alpha {0.1, 1, 5, 10, 20}, 20 seeds (a cluster); PRESET=smoke: seconds.
 # AGENTS=a,b restricts the agents (multigoal-modes stops with exit 2 on agents not built yet).
-.PHONY: multigoal obstacle
+# LAUNCHER=slurm (mk/slurm.mk): the missing runs go to one Slurm job array and a report job
+# after it; `make multigoal-report` then writes the pictures and tables, `make multigoal-status`
+# shows each run's state from the files.
+.PHONY: multigoal multigoal-status multigoal-report obstacle
 PRESET ?= quick
 JOBS ?= 2
 MULTIGOAL_OUT = Results/multigoal/$(PRESET)
 MULTIGOAL_AGENTS = $(if $(AGENTS),--agents $(AGENTS),)
+MULTIGOAL_GRID = --preset $(PRESET) --out $(MULTIGOAL_OUT) $(MULTIGOAL_AGENTS)
 
 multigoal: build
-	$(BIN)/multigoal-modes --preset $(PRESET) --jobs $(JOBS) --out $(MULTIGOAL_OUT) $(MULTIGOAL_AGENTS)
+ifeq ($(LAUNCHER),slurm)
+	$(BIN)/multigoal-modes $(MULTIGOAL_GRID) $(CAMPAIGN_LAUNCH)
+else
+	$(BIN)/multigoal-modes $(MULTIGOAL_GRID) --jobs $(JOBS)
+	$(MAKE) --no-print-directory multigoal-tables
+endif
+
+multigoal-status: build
+	$(BIN)/multigoal-modes $(MULTIGOAL_GRID) --status
+
+# The report step by hand: missing or failed runs with their Slurm task ids and logs (it goes
+# on to the tables with the runs there are), then the pictures and the tables.
+multigoal-report: build
+	-$(BIN)/multigoal-modes $(MULTIGOAL_GRID) --report
+	$(MAKE) --no-print-directory multigoal-tables
+
+.PHONY: multigoal-tables
+multigoal-tables:
 	python3 scripts/plots/multigoal.py --train $(BIN)/train --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
 	$(BIN)/report --results Results
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the suite needs, only when it is missing (idempotent; safe to run often).
 #   Debian packages: C libraries (HDF5, MuJoCo 2.2.2, OpenBLAS), pkg-config, hdf5-tools (h5dump),
-#   chromium (the reviewer's page is checked in headless Chromium by a test).
+#   chromium (the reviewer's page is checked in headless Chromium by a test), and a single-node
+#   Slurm for the cluster launcher's test (slurmctld, slurmd, slurm-client 22.05, munge; started
+#   by scripts/slurm/local-cluster.sh, never as system services).
 #   Python packages for scripts/plots (pinned in scripts/requirements-plots.txt).
 # Run as root on Debian 12 (the Makefile calls it before every build).
 set -euo pipefail
 
-debs=(libhdf5-dev libmujoco-dev libopenblas-dev pkg-config hdf5-tools chromium)
+debs=(libhdf5-dev libmujoco-dev libopenblas-dev pkg-config hdf5-tools chromium slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,7 +14,10 @@ struct MultigoalModes: ParsableCommand {
             the entropy map and the Q landscapes at the critical states. Complete run files are \
             kept: an interrupted campaign restarts where it stopped; a complete run file of another \
             configuration is replaced only with --force. Runs go to child processes with one engine \
-            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too.
+            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too. \
+            --launcher slurm submits the runs without a complete file as one Slurm job array \
+            instead (one run per task, checkpointed, requeued and resumed at the time limit); \
+            --status and --report show the campaign from its files (README, "Running on a cluster").
             Presets: smoke (seconds; for tests), quick (reduced steps and seeds; the default of \
             make multigoal), paper (the full grid, 20 seeds; for a cluster).
             """)
@@ -46,8 +49,19 @@ struct MultigoalModes: ParsableCommand {
     @Flag(help: "No progress lines from the runs.")
     var quiet = false
 
+    @OptionGroup(title: "Where the runs go")
+    var cluster: CampaignLaunchOptions
+
     @Option(help: .hidden)
     var runOne: String?
+
+    /// --run-one: continue the run from its checkpoint (a requeued cluster task).
+    @Flag(help: .hidden)
+    var resume = false
+
+    /// --run-one: engine threads (a cluster task's CPUs; the same bits for any count).
+    @Option(help: .hidden)
+    var threads: Int = 1
 
     func validate() throws {
         guard MultigoalPreset.names.contains(preset) else {
@@ -56,6 +70,7 @@ struct MultigoalModes: ParsableCommand {
         if let seeds { try requireRange(seeds, 1...1000, flag: "seeds") }
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
         try requireRange(jobs, 1...64, flag: "jobs")
+        try requireRange(threads, 1...256, flag: "threads")
     }
 
     func resolvedPreset() throws -> MultigoalPreset {
@@ -91,14 +106,11 @@ struct MultigoalModes: ParsableCommand {
             guard let spec = specs.first(where: { $0.runID == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")
             }
-            setEngineThreads(1)
-            let start = Date()
-            try MultigoalRun.execute(spec, to: runs + "/" + spec.fileName, force: true, progress: !quiet)
-            print(String(format: "multigoal-modes: %@ alpha %g seed %d done in %.1f s", spec.agent, spec.alpha, spec.seed,
-                         Date().timeIntervalSince(start)))
+            try runSingle(spec, to: runs + "/" + spec.fileName)
             return
         }
         let campaign = try Campaign(specs: specs, runsFolder: runs)
+        if try cluster.showStatusOrReport(campaign, campaignFolder: folder, name: "multigoal-modes") { return }
         let plan = try campaign.plan(force: force)
         print("multigoal-modes: preset \(p.name), \(specs.count) runs (\(p.agents.joined(separator: ",")) x alpha "
               + "\(p.alphas.map { "\($0)" }.joined(separator: ",")) x \(p.seeds) seeds, \(p.steps) steps), "
@@ -110,24 +122,58 @@ struct MultigoalModes: ParsableCommand {
             print("multigoal-modes: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
         }
         guard !plan.pending.isEmpty else { return }
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        if cluster.launcher == "slurm" {
+            // Every path absolute: the tasks start in other processes, maybe on other hosts
+            // (the folder and the executable must be on a file system they share).
+            let absoluteFolder = absolutePath(folder)
+            let command = [absolutePath(executable)] + gridArguments(p, folder: absoluteFolder)
+            let checkpointEvery = cluster.slurm.checkpointEvery
+            let tasks = plan.pending.map { spec in
+                ClusterRun(runID: spec.runID, agent: spec.agent, env: spec.train.env, seed: spec.seed, preset: p.name,
+                           output: absoluteFolder + "/runs/" + spec.fileName,
+                           arguments: command + ["--run-one", spec.runID, "--checkpoint-every", "\(checkpointEvery)"])
+            }
+            try cluster.submitToSlurm(tasks, campaignFolder: folder, reportCommand: command + ["--report"], name: "multigoal-modes")
+            return
+        }
         // Each run in a child process with one engine thread (the default of --run-one), so
         // results do not depend on --jobs; OpenBLAS's own threads are off there too.
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        let launcher = LocalLauncher(name: "multigoal-modes", jobs: jobs,
-                                     executable: Bundle.main.executablePath ?? CommandLine.arguments[0],
-                                     environment: environment)
+        let launcher = LocalLauncher(name: "multigoal-modes", jobs: jobs, executable: executable, environment: environment)
         let start = Date()
-        let failed = try launcher.run(plan.pending) { spec in
-            ["--preset", preset, "--agents", p.agents.joined(separator: ","),
-             "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
-             "--steps", "\(p.steps)", "--out", folder, "--run-one", spec.runID] + (quiet ? ["--quiet"] : [])
-        }
+        let failed = try launcher.run(plan.pending) { spec in gridArguments(p, folder: folder) + ["--run-one", spec.runID] }
         print(String(format: "multigoal-modes: %d runs in %.1f s", plan.pending.count, Date().timeIntervalSince(start)))
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("multigoal-modes: failed: \(failed.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The options that name this campaign's grid and folder, for the runs' own command lines.
+    func gridArguments(_ p: MultigoalPreset, folder: String) -> [String] {
+        ["--preset", preset, "--agents", p.agents.joined(separator: ","),
+         "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
+         "--steps", "\(p.steps)", "--out", folder] + (quiet ? ["--quiet"] : [])
+    }
+
+    /// One run in this process (`--run-one`): with `--checkpoint-every`, SIGTERM or Ctrl-C
+    /// writes the checkpoint and exits with 75, and `--resume` continues it.
+    func runSingle(_ spec: MultigoalRunSpec, to path: String) throws {
+        let checkpointEvery = cluster.checkpointEvery ?? 0
+        if checkpointEvery > 0 { StopSignals.install() }
+        setEngineThreads(threads)
+        let start = Date()
+        do {
+            try MultigoalRun.execute(spec, to: path, force: true, progress: !quiet, checkpointEvery: checkpointEvery, resume: resume)
+        } catch let stop as RunStoppedWithCheckpoint {
+            FileHandle.standardError.write(Data(("multigoal-modes: \(spec.runID) stopped by signal \(stop.signal) at step \(stop.step); "
+                                                 + "checkpoint in \(stop.checkpointPath): rerun with --resume to continue\n").utf8))
+            throw ExitCode(SuiteExit.stoppedWithCheckpoint)
+        }
+        print(String(format: "multigoal-modes: %@ alpha %g seed %d done in %.1f s", spec.agent, spec.alpha, spec.seed,
+                     Date().timeIntervalSince(start)))
     }
 }
 

@@ -70,6 +70,14 @@ public struct Campaign<Spec: CampaignRunSpec> {
         return spec.hasAllParts(file) ? .complete : .unusable(reason: "parts of the result are missing")
     }
 
+    /// The provenance of a run's file, nil when there is no readable result file.
+    public func provenance(of spec: Spec) -> Provenance? {
+        let path = path(of: spec)
+        guard isRegularFile(path), let file = try? HDF5File.open(at: path) else { return nil }
+        defer { file.close() }
+        return try? Provenance.read(from: file)
+    }
+
     /// What a launch would do.
     public struct Plan {
         /// Runs whose files are complete, kept.

@@ -260,23 +260,60 @@ public enum MultigoalRun {
 
     /// Trains `spec`, probes the trained agent, and writes everything (the agent included) to
     /// `path`. `progress` shows the trainer's progress line.
-    public static func execute(_ spec: MultigoalRunSpec, to path: String, force: Bool, progress: Bool = false) throws {
+    ///
+    /// With `checkpointEvery` > 0 the training state and the q0 records so far go to the run's
+    /// checkpoint (`runCheckpointPath(path)`) every that many steps, and a SIGTERM or SIGINT
+    /// (`StopSignals`, installed by the caller) writes one after the current step and throws
+    /// `RunStoppedWithCheckpoint`; `resume` continues from it bit for bit. The checkpoint is
+    /// removed once the run file is written.
+    public static func execute(_ spec: MultigoalRunSpec, to path: String, force: Bool, progress: Bool = false,
+                               checkpointEvery: Int = 0, resume: Bool = false) throws {
         try requireWritableResult(path: path, force: force)
+        let checkpoint = runCheckpointPath(path), configJSON = try spec.configJSON()
+        let checkpointExists = FileManager.default.fileExists(atPath: checkpoint)
+        if resume && !checkpointExists { throw InputError("--resume: no checkpoint at \(checkpoint)") }
+        if !resume && checkpointEvery > 0 && checkpointExists {
+            throw InputError("\(checkpoint) holds a checkpoint: pass --resume to continue that run, or remove it to start again")
+        }
+        if checkpointEvery > 0 {
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+        }
         let cpuStart = processCPUSeconds(), wallStart = Date()
         let trainer = try spec.train.makeTrainer()
         trainer.showsProgress = progress
         let agent = trainer.agent
         // Fig 11: q0 at the critical states before training and every q0Every steps.
-        var q0Steps: [Int] = [], q0Mean: [Float] = [], q0Std: [Float] = []
+        var q0 = Q0Records()
         let q0Probe = agent as? InitialDistributionProbe
         let states = Tensor(criticalStates, shape: [Multigoal.criticalStates.count, 2])
         func recordQ0(_ step: Int) {
             guard let q0Probe else { return }
             let (m, s) = q0Probe.probeInitialDistribution(observations: states)
-            q0Steps.append(step); q0Mean += m; q0Std += s
+            q0.steps.append(step); q0.mean += m; q0.std += s
         }
-        recordQ0(0)
-        trainer.run { t in if t.step % spec.preset.q0Every == 0 { recordQ0(t.step) } }
+        if resume {
+            try trainer.readCheckpoint(path: checkpoint, configJSON: configJSON)
+            if q0Probe != nil { q0 = try Q0Records.read(checkpoint) }
+            FileHandle.standardError.write(Data("multigoal-modes: \(spec.runID) resumed at step \(trainer.step) from \(checkpoint)\n".utf8))
+        } else {
+            recordQ0(0)
+        }
+        func saveCheckpoint(_ t: Trainer) throws {
+            try t.writeCheckpoint(path: checkpoint, configJSON: configJSON) { root in
+                if q0Probe != nil { try q0.write(to: root.createGroup(Q0Records.group)) }
+            }
+        }
+        try trainer.run { t in
+            if t.step % spec.preset.q0Every == 0 { recordQ0(t.step) }
+            guard checkpointEvery > 0 else { return }
+            let due = t.step % checkpointEvery == 0
+            if due { try saveCheckpoint(t) }
+            if let signal = StopSignals.received {
+                if !due { try saveCheckpoint(t) }
+                throw RunStoppedWithCheckpoint(signal: signal, step: t.step, checkpointPath: checkpoint)
+            }
+        }
         if let divergence = trainer.divergence {
             throw InputError("\(spec.runID) diverged at \(divergence); no run file written")
         }
@@ -284,14 +321,11 @@ public enum MultigoalRun {
         let writer = try ResultWriter(path: path, kind: MultigoalKinds.run, config: spec, seed: spec.seed, force: force)
         try trainer.writeResults(to: writer.root.createGroup("train"))
         try agent.save(to: writer.root.createGroup("agent"))
-        let q0 = try writer.root.createGroup("q0")
+        let q0Group = try writer.root.createGroup("q0")
         if q0Probe != nil {
-            let k = Multigoal.criticalStates.count
-            try q0.write("steps", q0Steps)
-            try q0.write("mean", q0Mean, shape: [q0Steps.count, k, 2])
-            try q0.write("std", q0Std, shape: [q0Steps.count, k, 2])
+            try q0.write(to: q0Group)
         } else {
-            try q0.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "InitialDistributionProbe"))
+            try q0Group.setAttribute("unavailable", ProbeUnavailable.reason(agent, lacks: "InitialDistributionProbe"))
         }
         let tree = SeedTree(seed: UInt64(spec.seed))
         var testRNG = tree.stream(named: "multigoal-test")
@@ -310,6 +344,33 @@ public enum MultigoalRun {
         try writer.root.setAttribute("cpu_seconds", .double(processCPUSeconds() - cpuStart))
         try writer.root.setAttribute("wall_seconds", .double(Date().timeIntervalSince(wallStart)))
         try writer.commit()
+        unlink(checkpoint)
+    }
+
+    /// mu_theta and sigma_theta of q0 at the critical states, recorded during training (Fig 11);
+    /// kept in checkpoints so that a resumed run holds the records from before its stop.
+    struct Q0Records {
+        static let group = "multigoal_q0"
+        var steps: [Int] = [], mean: [Float] = [], std: [Float] = []
+
+        func write(to g: HDF5Group) throws {
+            let k = Multigoal.criticalStates.count
+            try g.write("steps", steps)
+            try g.write("mean", mean, shape: [steps.count, k, 2])
+            try g.write("std", std, shape: [steps.count, k, 2])
+        }
+
+        static func read(_ checkpoint: String) throws -> Q0Records {
+            let file = try HDF5File.open(at: checkpoint)
+            defer { file.close() }
+            guard file.root.kind(of: group) == .group else { throw InputError("\(checkpoint): no q0 records") }
+            let g = try file.root.group(group)
+            let r = Q0Records(steps: try g.read("steps", as: Int.self).values, mean: try g.read("mean", as: Float.self).values,
+                              std: try g.read("std", as: Float.self).values)
+            let rows = r.steps.count * Multigoal.criticalStates.count * 2
+            guard r.mean.count == rows, r.std.count == rows else { throw InputError("\(checkpoint): inconsistent q0 records") }
+            return r
+        }
     }
 
     /// CPU time of this process so far (a run's child process works on one thread).

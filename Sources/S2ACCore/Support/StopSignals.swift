@@ -24,3 +24,15 @@ public enum StopSignals {
 
 /// Written by the signal handlers, so a plain C integer (0: none).
 nonisolated(unsafe) private var stopSignalReceived: Int32 = 0
+
+/// A run that stopped on SIGTERM or SIGINT after writing its checkpoint: rerun with `--resume`
+/// to continue it bit for bit (the executables exit with `SuiteExit.stoppedWithCheckpoint`).
+public struct RunStoppedWithCheckpoint: Error {
+    public let signal: Int32
+    public let step: Int
+    public let checkpointPath: String
+
+    public init(signal: Int32, step: Int, checkpointPath: String) {
+        self.signal = signal; self.step = step; self.checkpointPath = checkpointPath
+    }
+}

@@ -410,12 +410,14 @@ public final class Trainer {
         }
     }
 
-    /// Writes a checkpoint file atomically (temporary name, then rename).
-    public func writeCheckpoint(path: String, configJSON: String) throws {
+    /// Writes a checkpoint file atomically (temporary name, then rename). `extra` adds what the
+    /// caller keeps beside the trainer's state (a campaign run's probes so far) to the same file.
+    public func writeCheckpoint(path: String, configJSON: String, extra: ((HDF5Group) throws -> Void)? = nil) throws {
         let temporary = path + ".partial-\(getpid())"
         let file = try HDF5File.create(at: temporary)
         do {
             try saveCheckpoint(to: file.root, configJSON: configJSON)
+            try extra?(file.root)
             try file.flush()
             file.close()
         } catch {
