@@ -3,7 +3,7 @@ import ExperimentSupport
 import Foundation
 import S2ACCore
 
-/// Environment steps per CPU second of the five MuJoCo environments: ours (`s2ac`), the bare
+/// Environment steps per CPU second of the six MuJoCo environments: ours (`s2ac`), the bare
 /// `mj_step` loop on the same library replaying the same actions and resets (`mujoco-raw`,
 /// substeps / frame skip), and Gymnasium with pip mujoco (`gymnasium`, via the pinned venv).
 /// Rounds interleave the three so they see the same machine load; CPU time rather than wall
@@ -44,7 +44,7 @@ struct BenchEnvs: ParsableCommand {
 
     /// Steps per measurement: about a second of physics for each environment on this machine.
     static let baseSteps = ["Hopper-v4": 40_000, "Walker2d-v4": 30_000, "HalfCheetah-v4": 20_000,
-                            "Ant-v4": 6_000, "Humanoid-v4": 3_000]
+                            "Ant-v4": 6_000, "Ant-v4-contact": 6_000, "Humanoid-v4": 3_000]
 
     func cpuSeconds() -> Double {
         var t = timespec()

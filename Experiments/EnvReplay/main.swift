@@ -21,7 +21,7 @@ struct EnvReplay: ParsableCommand {
     @Option(help: "Environment: \(MuJoCoEnvs.ids.joined(separator: ", ")).")
     var env: String
 
-    @Flag(help: "Ant-v4 only: the 111-dimensional observation with contact forces (use_contact_forces=True).")
+    @Flag(help: "Ant-v4 only: the 111-dimensional observation with contact forces (use_contact_forces=True); the same as --env Ant-v4-contact.")
     var contactForces = false
 
     @Option(help: "Input HDF5 file.")
@@ -31,7 +31,11 @@ struct EnvReplay: ParsableCommand {
     var output: String
 
     func run() throws {
-        let environment = try MuJoCoEnvs.make(env, contactForces: contactForces)
+        if contactForces && env != "Ant-v4" && env != "Ant-v4-contact" {
+            throw InputError("--contact-forces: the contact-force observation exists for Ant-v4 only, not \(env)")
+        }
+        let environment = try MuJoCoEnvs.make(contactForces ? "Ant-v4-contact" : env)
+        let contactForces = (environment as? Ant)?.contactForces ?? false
         let file = try HDF5File.open(at: input)
         let root = file.root
         guard root.kind(of: "qpos") == .dataset else { throw InputError("\(input): no dataset qpos") }

@@ -17,16 +17,20 @@ import S2ACCore
         try file.flush()
     }
 
-    @Test(arguments: [("Humanoid-v4", "Humanoid-v4", false), ("Ant-v4-contact", "Ant-v4", true), ("Hopper-v4", "Hopper-v4", false)])
-    func replayReproducesGymnasium(_ fixture: String, _ id: String, _ contact: Bool) throws {
+    /// `--env Ant-v4 --contact-forces` is the older spelling of `--env Ant-v4-contact`.
+    @Test(arguments: [("Humanoid-v4", ["--env", "Humanoid-v4"]), ("Ant-v4-contact", ["--env", "Ant-v4-contact"]),
+                      ("Ant-v4-contact", ["--env", "Ant-v4", "--contact-forces"]), ("Hopper-v4", ["--env", "Hopper-v4"])])
+    func replayReproducesGymnasium(_ fixture: String, _ envArguments: [String]) throws {
         let f = try GymFixture(fixture)
         let dir = makeTemporaryFolder("env-replay")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeInput(f, to: dir + "/in.h5")
-        let run = try runSuiteTool("env-replay", ["--env", id, "--input", dir + "/in.h5", "--output", dir + "/out.h5"]
-                                   + (contact ? ["--contact-forces"] : []))
+        let run = try runSuiteTool("env-replay", envArguments + ["--input", dir + "/in.h5", "--output", dir + "/out.h5"])
         #expect(run.code == 0, "\(run.err)")
-        let out = try HDF5File.open(at: dir + "/out.h5").root
+        let file = try HDF5File.open(at: dir + "/out.h5")
+        defer { file.close() }
+        let out = file.root
+        #expect(try out.attribute("env")?.stringValue == fixture)
         for (name, key) in [("next_obs", "next_obs"), ("next_qpos", "next_qpos"), ("next_qvel", "next_qvel")] {
             let a = try out.read(name, as: Double.self)
             #expect(a.shape == f.arrays[key]!.shape)

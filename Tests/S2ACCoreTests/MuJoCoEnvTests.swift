@@ -47,25 +47,18 @@ func maxDeviation(_ a: [Double], _ b: [Double]) -> Double {
     return zip(a, b).reduce(0) { Swift.max($0, abs($1.0 - $1.1)) }
 }
 
-/// Fixture name -> (environment id, contact forces).
-let conformanceCases: [(fixture: String, id: String, contact: Bool)] = [
-    ("Hopper-v4", "Hopper-v4", false),
-    ("Walker2d-v4", "Walker2d-v4", false),
-    ("HalfCheetah-v4", "HalfCheetah-v4", false),
-    ("Ant-v4", "Ant-v4", false),
-    ("Ant-v4-contact", "Ant-v4", true),
-    ("Humanoid-v4", "Humanoid-v4", false),
-]
+/// Every MuJoCo environment of the suite has a fixture `gym_<id>.bin` (`Ant-v4-contact`:
+/// Gymnasium's Ant-v4 with `use_contact_forces=True`).
+let conformanceCases: [String] = MuJoCoEnvs.ids
 
 @Suite struct MuJoCoEnvTests {
     static let tolerance = 1e-12
 
     /// Single steps from restored states reached by Gymnasium's random rollouts.
-    @Test(arguments: conformanceCases.map(\.fixture))
+    @Test(arguments: conformanceCases)
     func transitionsMatchGymnasium(_ fixture: String) throws {
-        let c = conformanceCases.first { $0.fixture == fixture }!
         let f = try GymFixture(fixture)
-        let env = try MuJoCoEnvs.make(c.id, contactForces: c.contact)
+        let env = try MuJoCoEnvs.make(fixture)
         var worst = (qpos: 0.0, qvel: 0.0, obs: 0.0, reward: 0.0)
         for i in 0..<f.count("reward") {
             env.restore(PhysicsState(time: f.scalar("time", i), qpos: f.row("qpos", i), qvel: f.row("qvel", i),
@@ -97,11 +90,10 @@ let conformanceCases: [(fixture: String, id: String, contact: Bool)] = [
     }
 
     /// Whole episodes from Gymnasium's reset states with Gymnasium's actions.
-    @Test(arguments: conformanceCases.filter { !$0.contact }.map(\.fixture))
+    @Test(arguments: conformanceCases)
     func episodesMatchGymnasium(_ fixture: String) throws {
-        let c = conformanceCases.first { $0.fixture == fixture }!
         let f = try GymFixture(fixture)
-        let env = try MuJoCoEnvs.make(c.id, contactForces: c.contact)
+        let env = try MuJoCoEnvs.make(fixture)
         var worst = 0.0, step = 0, steps = 0
         for e in 0..<f.count("episode_length") {
             let obs0 = env.reset(qpos: f.row("episode_start_qpos", e), qvel: f.row("episode_start_qvel", e))
@@ -121,6 +113,40 @@ let conformanceCases: [(fixture: String, id: String, contact: Bool)] = [
         }
         print("episodes \(fixture): \(f.count("episode_length")) episodes, \(steps) steps, max |dev| \(worst)")
         #expect(worst <= Self.tolerance)
+    }
+}
+
+@Suite struct AntContactForcesTests {
+    /// `Ant-v4-contact` is Ant-v4 plus the clipped contact forces: from the same state and
+    /// action the physics and the first 27 observations are the same bits, the 84 forces lie
+    /// in [-1, 1], and the reward is Ant-v4's less `5e-4 * sum(force^2)` of the observed forces.
+    @Test func contactForcesAddTheObservationAndTheCost() throws {
+        let f = try GymFixture("Ant-v4-contact")
+        let plain = try MuJoCoEnvs.make("Ant-v4"), contact = try MuJoCoEnvs.make("Ant-v4-contact")
+        #expect(plain.observationDimension == 27 && contact.observationDimension == 111)
+        #expect(contact.rewardTermNames == plain.rewardTermNames + ["contact_cost"])
+        var touching = 0
+        for i in 0..<f.count("reward") {
+            let state = PhysicsState(time: f.scalar("time", i), qpos: f.row("qpos", i), qvel: f.row("qvel", i),
+                                     qaccWarmstart: f.row("qacc_warmstart", i), xpos: f.row("xpos", i), xipos: f.row("xipos", i))
+            plain.restore(state)
+            contact.restore(state)
+            let action = f.row("action", i).map { Float($0) }
+            let a = plain.step(action), b = contact.step(action)
+            #expect(plain.simulation.data.values(.qpos) == contact.simulation.data.values(.qpos), "row \(i)")
+            #expect(plain.simulation.data.values(.qvel) == contact.simulation.data.values(.qvel), "row \(i)")
+            #expect(Array(b.observation[..<27]) == a.observation, "row \(i)")
+            let forces = b.observation[27...]
+            #expect(forces.allSatisfy { abs($0) <= 1 }, "row \(i)")
+            if forces.contains(where: { $0 != 0 }) { touching += 1 }
+            let cost = b.rewardTerms["contact_cost"]!
+            let direct = 5e-4 * forces.reduce(0) { $0 + $1 * $1 }
+            #expect(abs(cost - direct) <= 1e-15 * max(direct, 1e-300) * 84, "row \(i)")
+            #expect(b.reward == (a.rewardTerms["forward"]! + a.rewardTerms["healthy"]!)
+                                - (a.rewardTerms["control_cost"]! + cost), "row \(i)")
+        }
+        // First steps start in the air and many terminal ones end in a jump: 12 of the 48 touch.
+        #expect(touching > 0, "no step with contact forces")
     }
 }
 

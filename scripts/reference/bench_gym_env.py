@@ -6,11 +6,11 @@ import sys
 import time
 import warnings
 
-import gymnasium
+from gym_ids import gymnasium_make
 
 warnings.filterwarnings("ignore")
 env_id, steps, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-env = gymnasium.make(env_id)
+env = gymnasium_make(env_id)
 env.action_space.seed(seed)
 env.reset(seed=seed)
 for _ in range(100):  # warm-up

@@ -1,6 +1,7 @@
 """Checks env-replay against Gymnasium on fresh random rollouts (a user-facing conformance check).
 
-  .venv-gym/bin/python scripts/reference/check_env_replay.py Humanoid-v4 [--steps 500] [--contact-forces]
+  .venv-gym/bin/python scripts/reference/check_env_replay.py Humanoid-v4 [--steps 500]
+  .venv-gym/bin/python scripts/reference/check_env_replay.py Ant-v4-contact   (use_contact_forces=True)
 
 Runs Gymnasium with random actions, records each step's state before it (time, qpos, qvel,
 qacc_warmstart, and the stale xpos/xipos), writes them as env-replay's input, runs
@@ -13,9 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import gymnasium
 import h5py
 import numpy as np
+
+from gym_ids import gymnasium_make
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,11 +27,12 @@ def main():
     p.add_argument("env")
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--contact-forces", action="store_true")
+    p.add_argument("--contact-forces", action="store_true", help="the same as the id Ant-v4-contact")
     p.add_argument("--binary", default=str(ROOT / ".build/release/env-replay"))
     a = p.parse_args()
-    kwargs = {"use_contact_forces": True} if a.contact_forces else {}
-    env = gymnasium.make(a.env, **kwargs)
+    if a.contact_forces:
+        a.env = "Ant-v4-contact"
+    env = gymnasium_make(a.env)
     u = env.unwrapped
     env.action_space.seed(a.seed)
     env.reset(seed=a.seed)
@@ -55,7 +58,7 @@ def main():
             for k, v in inputs.items():
                 f[k] = np.stack(v)
         cmd = [a.binary, "--env", a.env, "--input", str(src), "--output", str(dst)]
-        subprocess.run(cmd + (["--contact-forces"] if a.contact_forces else []), check=True)
+        subprocess.run(cmd, check=True)
         with h5py.File(dst, "r") as f:
             got = {k: f[k][()] for k in expected}
     worst = 0.0

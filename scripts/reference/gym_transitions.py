@@ -26,7 +26,7 @@ ENVS = [  # (fixture name, env id, kwargs, transitions, episode steps budget)
     ("Walker2d-v4", "Walker2d-v4", {}, 48, 300),
     ("HalfCheetah-v4", "HalfCheetah-v4", {}, 48, 1),
     ("Ant-v4", "Ant-v4", {}, 48, 1),
-    ("Ant-v4-contact", "Ant-v4", {"use_contact_forces": True}, 48, 0),
+    ("Ant-v4-contact", "Ant-v4", {"use_contact_forces": True}, 48, 1),
     ("Humanoid-v4", "Humanoid-v4", {}, 32, 60),
 ]
 

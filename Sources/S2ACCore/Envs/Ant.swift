@@ -1,11 +1,12 @@
-/// Ant-v4 (Gymnasium 1.x `ant_v4.py`, default arguments) on `ant.xml`.
+/// Ant-v4 (Gymnasium 1.x `ant_v4.py`) on `ant.xml`: id `Ant-v4` with Gymnasium's default
+/// arguments, id `Ant-v4-contact` with `use_contact_forces=True`.
 ///
 /// - Model: four-legged robot on a free joint; nq = 15 (torso position xyz, quaternion wxyz,
 ///   then hip and ankle of four legs), nv = 14, nu = 8 actuators with control range [-1, 1],
 ///   nbody = 14. Frame skip 5, timestep 0.01, dt = 0.05.
 /// - Observation (27): `qpos[2..<15]` (x and y excluded), `qvel[0..<14]`. With
-///   `contactForces` (Gymnasium's `use_contact_forces=True`, the 111-dimensional state of the
-///   paper's Table 1) followed by `cfrc_ext` (14 bodies x 6) clipped to [-1, 1].
+///   `contactForces` (`Ant-v4-contact`; Gymnasium's `use_contact_forces=True`, the paper's
+///   111-dimensional Ant-v2 state) followed by `cfrc_ext` (14 bodies x 6) clipped to [-1, 1].
 /// - Reward: `(forward + healthy) - (control_cost [+ contact_cost])`, with
 ///   `forward = (x_after - x_before) / dt` from the torso's `xpos` (read as it stands: before
 ///   the step it is the value the previous step left, from the start of its last substep),
@@ -17,9 +18,11 @@
 /// - Truncated after 1000 steps. Reset noise: uniform in [-0.1, 0.1) on qpos, 0.1 times a
 ///   standard normal on qvel (the quaternion is normalised by `mj_forward`).
 /// - Version notes: v4 drops contact forces from the default observation (v2/v3 had 111
-///   dimensions, with zero forces under MuJoCo >= 2.0 on mujoco-py).
+///   dimensions, with zero forces under MuJoCo >= 2.0 on mujoco-py); `Ant-v4-contact` has v2's
+///   observation, reward terms and weights (the engine differs: README, "MuJoCo environments").
 public final class Ant: MuJoCoEnv {
-    public let id = "Ant-v4"
+    /// `Ant-v4`, or `Ant-v4-contact` with contact forces.
+    public let id: String
     public let simulation: MuJoCoSimulation
     public let observationDimension: Int
     public let rewardTermNames: [String]
@@ -35,6 +38,7 @@ public final class Ant: MuJoCoEnv {
     public init(contactForces: Bool = false, assets directory: String? = nil) throws {
         simulation = try MuJoCoSimulation(model: "ant.xml", frameSkip: 5, contactForces: contactForces, assets: directory)
         self.contactForces = contactForces
+        id = contactForces ? "Ant-v4-contact" : "Ant-v4"
         guard let torso = simulation.model.bodyIndex(named: "torso") else { throw MuJoCoError("ant.xml has no body named torso") }
         self.torso = torso
         let forces = simulation.data.count(.cfrcExt)

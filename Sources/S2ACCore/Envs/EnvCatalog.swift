@@ -25,7 +25,7 @@ public struct EnvSpec: Sendable, Equatable {
     /// gamma of the paper preset: Table 3, 0.99 on MuJoCo; Table 4, 0.8 on multigoal.
     public var paperGamma: Double { isMultigoal ? 0.8 : 0.99 }
 
-    /// A fresh environment with Gymnasium's default arguments.
+    /// A fresh environment (Gymnasium's default arguments, except `Ant-v4-contact`'s contact forces).
     public func make() throws -> any Env {
         switch id {
         case "Multigoal": return Multigoal()
@@ -46,6 +46,9 @@ public enum EnvCatalog {
         EnvSpec(id: "HalfCheetah-v4", family: .mujoco, observationDimension: 17, actionDimension: 6, episodeLength: 1000,
                 paperAlpha: 1),
         EnvSpec(id: "Ant-v4", family: .mujoco, observationDimension: 27, actionDimension: 8, episodeLength: 1000, paperAlpha: 0.2),
+        // The paper's Ant-v2 setting: 27 + 84 clipped contact forces, contact cost in the reward.
+        EnvSpec(id: "Ant-v4-contact", family: .mujoco, observationDimension: 111, actionDimension: 8, episodeLength: 1000,
+                paperAlpha: 0.2),
         EnvSpec(id: "Humanoid-v4", family: .mujoco, observationDimension: 376, actionDimension: 17, episodeLength: 1000,
                 paperAlpha: 1),
     ]
