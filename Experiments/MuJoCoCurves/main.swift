@@ -45,11 +45,8 @@ struct MuJoCoCurves: ParsableCommand {
     @Flag(help: "Redo runs whose files are complete, and replace checkpoints of another configuration.")
     var force = false
 
-    @Flag(help: "Show each run's state (complete, checkpoint step, missing) from the files, and exit.")
-    var status = false
-
-    @Flag(help: "Print the runs to do and their train command lines, and exit.")
-    var dryRun = false
+    @OptionGroup(title: "Launching (local processes or one Slurm job array)")
+    var cluster: CampaignLaunchOptions
 
     func validate() throws {
         guard MuJoCoPreset.names.contains(preset) else {
@@ -58,6 +55,8 @@ struct MuJoCoCurves: ParsableCommand {
         try requireRange(seeds, 1...1000, flag: "seeds")
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
         try requireRange(jobs, 1...64, flag: "jobs")
+        // A run's checkpoint interval is part of its configuration: the preset sets it.
+        guard cluster.checkpointEvery == nil else { throw ValidationError("--checkpoint-every: the preset sets it for mujoco-curves") }
     }
 
     func resolvedPreset() throws -> MuJoCoPreset {
@@ -97,7 +96,7 @@ struct MuJoCoCurves: ParsableCommand {
         let runs = folder + "/runs"
         let specs = try MuJoCoRunSpec.grid(preset: p, seeds: seeds)
         let campaign = try Campaign(specs: specs, runsFolder: runs)
-        if status { return printStatus(campaign) }
+        if try cluster.showStatusOrReport(campaign, campaignFolder: folder, name: "mujoco-curves") { return }
         let plan = try campaign.plan(force: force)
         // A checkpoint of another configuration would make `train --resume` refuse the run.
         let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
@@ -112,12 +111,28 @@ struct MuJoCoCurves: ParsableCommand {
         for (spec, differences) in plan.otherConfiguration {
             print("mujoco-curves: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
         }
+        let train = siblingExecutable("train")
+        if cluster.launcher == "slurm" {
+            guard !plan.pending.isEmpty else { return }
+            // Every path absolute: the tasks start in other processes, maybe on other hosts. The
+            // batch script adds --resume when the run's checkpoint exists.
+            let absoluteRuns = absolutePath(runs)
+            let me = absolutePath(Bundle.main.executablePath ?? CommandLine.arguments[0])
+            let tasks = plan.pending.map { spec in
+                ClusterRun(runID: spec.runID, agent: spec.agent, env: spec.env, seed: spec.seed, preset: p.name,
+                           output: absoluteRuns + "/" + spec.fileName,
+                           arguments: [absolutePath(train)] + spec.trainArguments(out: absoluteRuns + "/" + spec.fileName,
+                                                                                 resume: false, force: true))
+            }
+            try cluster.submitToSlurm(tasks, campaignFolder: folder, reportCommand: [me] + gridArguments(p, folder: absolutePath(folder)) + ["--report"],
+                                      name: "mujoco-curves")
+            return
+        }
         let arguments = { (spec: MuJoCoRunSpec) -> [String] in
             spec.trainArguments(out: runs + "/" + spec.fileName, resume: spec.checkpointMatches(in: runs) == true && !self.force,
                                 force: true)
         }
-        let train = siblingExecutable("train")
-        if dryRun {
+        if cluster.dryRun {
             for spec in plan.pending { print(([train] + arguments(spec)).joined(separator: " ")) }
             return
         }
@@ -135,23 +150,11 @@ struct MuJoCoCurves: ParsableCommand {
         }
     }
 
-    /// One line per run: complete, checkpoint at step N, unusable (why) or missing.
-    func printStatus(_ campaign: Campaign<MuJoCoRunSpec>) {
-        var counts: [String: Int] = [:]
-        for spec in campaign.specs {
-            let state: String
-            switch campaign.state(of: spec) {
-            case .complete: state = "complete"
-            case .otherConfiguration: state = "complete, another configuration"
-            case .unusable(let reason): state = "unusable: \(reason)"
-            case .missing:
-                if let step = spec.checkpointStep(in: campaign.runsFolder) { state = "checkpoint at step \(step) of \(spec.preset.steps)" }
-                else { state = "missing" }
-            }
-            counts[state.hasPrefix("checkpoint") ? "checkpointed" : state.hasPrefix("unusable") ? "unusable" : state, default: 0] += 1
-            print("\(spec.runID): \(state)")
-        }
-        print("mujoco-curves: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    /// The options that name this campaign's grid and folder (for the report job's command).
+    func gridArguments(_ p: MuJoCoPreset, folder: String) -> [String] {
+        ["--preset", p.name, "--seeds", String(seeds), "--agents", p.agents.joined(separator: ","),
+         "--envs", p.envs.joined(separator: ","), "--steps", String(p.steps), "--out", folder]
+            + overrides.flatMap { ["--set", $0] }
     }
 
     /// A program installed beside this one (`train`).

@@ -37,8 +37,11 @@ import Testing
         try FileManager.default.moveItem(atPath: folder + "/half.ckpt.h5", toPath: runs + "/" + spec.checkpointName)
         #expect(spec.checkpointMatches(in: runs) == true)
         let status = try runSuiteTool("mujoco-curves", base + ["--status"])
-        #expect(status.out.contains("sac/Hopper-v4/seed1: checkpoint at step 200 of 200"), "\(status.out)")
-        #expect(status.out.contains("3 complete"), "\(status.out)")
+        #expect(status.out.contains("sac/Hopper-v4/seed1: running (checkpoint at step 200)"), "\(status.out)")
+        #expect(status.out.contains("4 runs: 3 complete, 1 running"), "\(status.out)")
+        let slurm = try runSuiteTool("mujoco-curves", base + ["--launcher", "slurm", "--dry-run"])
+        #expect(slurm.code == 0 && slurm.out.contains("#SBATCH --array=0-0%32") && slurm.out.contains("sac/Hopper-v4/seed1"),
+                "\(slurm.out) \(slurm.err)")
         let dry = try runSuiteTool("mujoco-curves", base + ["--dry-run"])
         #expect(dry.out.split(separator: "\n").filter { $0.contains("/train ") && $0.hasSuffix("--resume") }.count == 1, "\(dry.out)")
         let resumed = try runSuiteTool("mujoco-curves", base)

@@ -5,7 +5,8 @@
                      return at every evaluation step, with the min-max band over seeds (as the
                      paper draws it)
   fig8_smoothed.png  the same curves Savitzky-Golay smoothed (mujoco_mean_curves.csv's smooth_*
-                     columns, computed by `report`; window 10 evaluations as appendix K says)
+                     columns, computed by `report`; window 10 evaluations as appendix K says,
+                     order 2; curves of fewer than 10 evaluations are left out)
 
 Usage: python3 scripts/plots/fig8.py --tables Results/tables --campaign quick --figures DIR
        [--train .build/release/train]   (the agent order comes from `train --list-agents --json`)
@@ -95,9 +96,14 @@ def main():
     os.makedirs(figures, exist_ok=True)
     written = []
     label = "campaign %s: mean over seeds, band = min-max over seeds" % args.campaign
-    for prefix, name, what in (("", "fig8_raw.png", "raw"), ("smooth_", "fig8_smoothed.png", "Savitzky-Golay smoothed")):
+    smoothed = [r for r in rows if r["smooth_mean"] != ""]
+    for prefix, name, what, chosen in (("", "fig8_raw.png", "raw", rows),
+                                       ("smooth_", "fig8_smoothed.png", "Savitzky-Golay smoothed, window 10, order 2", smoothed)):
+        if not chosen:
+            print("fig8.py: no curve has the 10 evaluations smoothing needs; %s not drawn" % name)
+            continue
         out = os.path.join(figures, name)
-        if draw(rows, order, prefix, "Fig 8a-e (%s), %s" % (what, label), out):
+        if draw(chosen, order, prefix, "Fig 8a-e (%s), %s" % (what, label), out):
             written.append(out)
     for w in written:
         print("fig8.py: wrote", w)

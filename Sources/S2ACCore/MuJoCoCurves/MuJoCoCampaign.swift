@@ -106,12 +106,13 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
     }
 
     /// The `train` command line of this run writing `out` (its checkpoint beside it); `resume`
-    /// continues from that checkpoint.
+    /// continues from that checkpoint. One engine thread (train's default) unless a launcher
+    /// adds `--threads` (Slurm: the task's CPUs); the bits do not depend on it.
     public func trainArguments(out: String, resume: Bool, force: Bool) -> [String] {
         var a = ["--agent", agent, "--env", env, "--preset", preset.trainPreset, "--seed", String(seed),
                  "--steps", String(preset.steps), "--eval-every", String(preset.evaluationEvery),
                  "--eval-episodes", String(preset.evaluationEpisodes), "--checkpoint-every", String(preset.checkpointEvery),
-                 "--threads", "1", "--out", out, "--quiet"]
+                 "--out", out, "--quiet"]
         for o in preset.overrides { a += ["--set", o] }
         if resume { a.append("--resume") } else if force { a.append("--force") }
         return a

@@ -3,13 +3,15 @@ import Foundation
 /// Fig 8's tables from `train` run files on MuJoCo environments (the campaign's and any other):
 /// every test episode's return (`mujoco_curves`), each run's final score (`mujoco_final`) and
 /// the curves over seeds (`mujoco_mean_curves`: mean, min and max over seeds of each run's
-/// mean test return at every evaluation step, as Fig 8a-e draws them).
+/// mean test return at every evaluation step, as Fig 8a-e draws them, and each of the three
+/// Savitzky-Golay smoothed, window 10 evaluations, order 2: `Fig8Smoothing`).
 enum MuJoCoTables {
     static let columns: [String: [String]] = [
         "mujoco_curves": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "step", "selection", "episode", "return"],
         "mujoco_final": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "selection", "final_score", "evaluations",
                          "last_step"],
-        "mujoco_mean_curves": ["campaign", "agent", "env", "preset", "steps", "selection", "step", "seeds", "mean", "min", "max"],
+        "mujoco_mean_curves": ["campaign", "agent", "env", "preset", "steps", "selection", "step", "seeds", "mean", "min", "max",
+                               "smooth_mean", "smooth_min", "smooth_max"],
     ]
 
     /// The evaluation points a final score averages: the last tenth of them, at least one
@@ -64,11 +66,21 @@ enum MuJoCoTables {
         }
         var out = CSVTable(columns: columns["mujoco_mean_curves"]!)
         for key in groups {
-            for (step, seeds) in perSeed[key]!.sorted(by: { $0.key < $1.key }) {
+            let points = perSeed[key]!.sorted(by: { $0.key < $1.key })
+            var mean: [Double] = [], low: [Double] = [], high: [Double] = [], count: [Int] = []
+            for (_, seeds) in points {
                 // In seed order, so the sums do not depend on a dictionary's order.
                 let means = seeds.sorted { $0.key < $1.key }.map { $0.value.sum / Double($0.value.count) }
-                out.append(key + [String(step), String(means.count), csvNumber(means.reduce(0, +) / Double(means.count)),
-                                  csvNumber(means.min()), csvNumber(means.max())])
+                mean.append(means.reduce(0, +) / Double(means.count)); low.append(means.min()!); high.append(means.max()!)
+                count.append(means.count)
+            }
+            // Appendix K: Savitzky-Golay over 10 evaluations; a curve of fewer points stays unsmoothed.
+            let smooth = points.count >= Fig8Smoothing.window
+                ? try [mean, low, high].map { try savitzkyGolay($0, window: Fig8Smoothing.window, order: Fig8Smoothing.order) }
+                : nil
+            for (i, (step, _)) in points.enumerated() {
+                out.append(key + [String(step), String(count[i]), csvNumber(mean[i]), csvNumber(low[i]), csvNumber(high[i])]
+                           + (smooth.map { s in s.map { csvNumber($0[i]) } } ?? ["", "", ""]))
             }
         }
         return out
