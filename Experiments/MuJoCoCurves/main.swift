@@ -98,6 +98,7 @@ struct MuJoCoCurves: ParsableCommand {
         let campaign = try Campaign(specs: specs, runsFolder: runs)
         if try cluster.showStatusOrReport(campaign, campaignFolder: folder, name: "mujoco-curves") { return }
         let plan = try campaign.plan(force: force)
+        removeCheckpoints(of: plan.complete, in: runs)
         // A checkpoint of another configuration would make `train --resume` refuse the run.
         let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
         if !force, let first = foreign.first {
@@ -144,6 +145,7 @@ struct MuJoCoCurves: ParsableCommand {
         let start = Date()
         let failed = try launcher.run(plan.pending, arguments: arguments)
         print("mujoco-curves: \(plan.pending.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")
+        removeCheckpoints(of: plan.pending.filter { campaign.state(of: $0) == .complete }, in: runs)
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("mujoco-curves: failed: \(failed.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)
@@ -155,6 +157,12 @@ struct MuJoCoCurves: ParsableCommand {
         ["--preset", p.name, "--seeds", String(seeds), "--agents", p.agents.joined(separator: ","),
          "--envs", p.envs.joined(separator: ","), "--steps", String(p.steps), "--out", folder]
             + overrides.flatMap { ["--set", $0] }
+    }
+
+    /// A complete run's checkpoint is of no further use (`train` keeps it after the run): it
+    /// goes, since at paper size it holds the whole replay buffer (GBs for Humanoid).
+    func removeCheckpoints(of complete: [MuJoCoRunSpec], in runs: String) {
+        for spec in complete { unlink(runs + "/" + spec.checkpointName) }
     }
 
     /// A program installed beside this one (`train`).

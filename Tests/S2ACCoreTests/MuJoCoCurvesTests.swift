@@ -23,7 +23,8 @@ import Testing
             #expect(spec.hasAllParts(file))
             file.close()
         } }
-        // Complete runs are kept.
+        // Complete runs are kept, their checkpoints removed.
+        #expect(!FileManager.default.fileExists(atPath: runs + "/sac_Hopper-v4_seed0.ckpt.h5"))
         let again = try runSuiteTool("mujoco-curves", base)
         #expect(again.code == 0 && again.out.contains("4 complete, 0 to run"), "\(again.out)")
         // A run whose file is gone but whose checkpoint holds its configuration resumes from it.
@@ -59,7 +60,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: runs + "/" + spec.checkpointName))
 
         // Fig 8's tables: every episode, each run's final score, the curves over seeds.
-        let outcome = try runReport(resultsFolder: folder, tablesFolder: folder + "/tables")
+        let outcome = try runReport(resultsFolder: runs, tablesFolder: folder + "/tables")
         #expect(outcome.warnings.isEmpty, "\(outcome.warnings)")
         let curves = try csvRows(folder + "/tables/mujoco_curves.csv")
         // 3 runs x 2 evaluations x 2 episodes.

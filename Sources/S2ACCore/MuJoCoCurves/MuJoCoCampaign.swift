@@ -21,8 +21,6 @@ public struct MuJoCoPreset: Codable, Equatable, Sendable {
     public var checkpointEvery: Int
     /// `train --set` overrides applied to every run of the preset (FIELD=VALUE).
     public var overrides: [String]
-    /// A run's final score is the mean test return over its last this many evaluation points.
-    public var finalEvaluations: Int
 
     public static let names = ["smoke", "quick", "paper", "authors-code"]
     /// The catalog's MuJoCo agents, in its order.
@@ -39,23 +37,23 @@ public struct MuJoCoPreset: Codable, Equatable, Sendable {
         case "smoke":
             // Seconds per run: small networks, a few hundred steps, for `make test`.
             return MuJoCoPreset(name: "smoke", trainPreset: "smoke", agents: allAgents, envs: ["Hopper-v4"], steps: 200,
-                                evaluationEvery: 100, evaluationEpisodes: 2, checkpointEvery: 100, overrides: [],
-                                finalEvaluations: 1)
+                                evaluationEvery: 100, evaluationEpisodes: 2, checkpointEvery: 100, overrides: [])
         case "quick":
-            // Sized from measured per-step costs (README, "MuJoCo learning curves"): `make mujoco
-            // SEEDS=5` within 3 hours on a 2-core machine, every agent, the paper preset.
-            return MuJoCoPreset(name: "quick", trainPreset: "paper", agents: allAgents, envs: ["Hopper-v4"], steps: 3000,
-                                evaluationEvery: 1000, evaluationEpisodes: 10, checkpointEvery: 500, overrides: [],
-                                finalEvaluations: 1)
+            // Sized from the measured CPU seconds per 1000 steps (README, "MuJoCo learning
+            // curves"): the eight agents' paper-preset updates cost 1.31 CPU s per step together
+            // on Hopper, so 5 seeds x 2000 steps are about 12500 CPU s of updates, plus at most
+            // about 4000 of evaluation: `make mujoco SEEDS=5` within 3 hours on 2 cores. Ten
+            // evaluation points, the fewest Fig 8's smoothing takes.
+            return MuJoCoPreset(name: "quick", trainPreset: "paper", agents: allAgents, envs: ["Hopper-v4"], steps: 2000,
+                                evaluationEvery: 200, evaluationEpisodes: 10, checkpointEvery: 200, overrides: [])
         case "paper":
             return MuJoCoPreset(name: "paper", trainPreset: "paper", agents: allAgents, envs: paperEnvs, steps: 1_000_000,
-                                evaluationEvery: 1000, evaluationEpisodes: 100, checkpointEvery: 10_000, overrides: [],
-                                finalEvaluations: 10)
+                                evaluationEvery: 1000, evaluationEpisodes: 100, checkpointEvery: 10_000, overrides: [])
         case "authors-code":
             // The authors' main.py schedule and sizes (10 test episodes every 1000 steps).
             return MuJoCoPreset(name: "authors-code", trainPreset: "authors-code", agents: allAgents, envs: paperEnvs,
                                 steps: 1_000_000, evaluationEvery: 1000, evaluationEpisodes: 10, checkpointEvery: 10_000,
-                                overrides: [], finalEvaluations: 10)
+                                overrides: [])
         default:
             throw InputError("--preset must be one of \(names.joined(separator: ", ")), got '\(name)'")
         }
