@@ -18,12 +18,15 @@ SLURM_MAX ?= 32
 SLURM_SIGNAL_MARGIN ?= 300
 SLURM_CHECKPOINT_EVERY ?= 1000
 DRY_RUN ?= 0
-CAMPAIGN_LAUNCH = --launcher $(LAUNCHER) \
+# The launch options every campaign takes; CAMPAIGN_LAUNCH adds the checkpoint interval for
+# campaigns whose runs take it from the launcher (multigoal; a MuJoCo run's preset sets its own).
+CAMPAIGN_LAUNCH_BASE = --launcher $(LAUNCHER) \
 	$(if $(filter slurm,$(LAUNCHER)),--cpus-per-task $(SLURM_CPUS) --max-concurrent $(SLURM_MAX) \
-	  --signal-margin $(SLURM_SIGNAL_MARGIN) --checkpoint-every $(SLURM_CHECKPOINT_EVERY) \
+	  --signal-margin $(SLURM_SIGNAL_MARGIN) \
 	  $(if $(SLURM_PARTITION),--partition $(SLURM_PARTITION)) $(if $(SLURM_ACCOUNT),--account $(SLURM_ACCOUNT)) \
 	  $(if $(SLURM_TIME),--time $(SLURM_TIME)) $(if $(SLURM_MEM),--mem $(SLURM_MEM)) \
 	  $(if $(SLURM_FLAGS),--sbatch-flags='$(SLURM_FLAGS)') $(if $(filter 1,$(DRY_RUN)),--dry-run))
+CAMPAIGN_LAUNCH = $(CAMPAIGN_LAUNCH_BASE) $(if $(filter slurm,$(LAUNCHER)),--checkpoint-every $(SLURM_CHECKPOINT_EVERY))
 
 slurm-start: deps
 	bash scripts/slurm/local-cluster.sh start
