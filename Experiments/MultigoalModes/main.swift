@@ -37,6 +37,10 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Environment steps per run (default: the preset's).")
     var steps: Int?
 
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: "FIELD=VALUE passed to every run's configuration, as train --set (repeatable; train --show-config lists the fields).")
+    var overrides: [String] = []
+
     @Option(help: "Output folder (default: Results/multigoal/<preset>).")
     var out: String?
 
@@ -101,7 +105,8 @@ struct MultigoalModes: ParsableCommand {
         let p = try resolvedPreset()
         let folder = out ?? "Results/multigoal/\(preset)"
         let runs = folder + "/runs"
-        let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds))
+        let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds),
+                                              overrides: overrides.map(ConfigOverride.init(parsing:)))
         if let runOne {
             guard let spec = specs.first(where: { $0.runID == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")
@@ -155,7 +160,7 @@ struct MultigoalModes: ParsableCommand {
     func gridArguments(_ p: MultigoalPreset, folder: String) -> [String] {
         ["--preset", preset, "--agents", p.agents.joined(separator: ","),
          "--alphas", p.alphas.map { "\($0)" }.joined(separator: ","), "--seeds", "\(p.seeds)",
-         "--steps", "\(p.steps)", "--out", folder] + (quiet ? ["--quiet"] : [])
+         "--steps", "\(p.steps)", "--out", folder] + overrides.flatMap { ["--set", $0] } + (quiet ? ["--quiet"] : [])
     }
 
     /// One run in this process (`--run-one`): with `--checkpoint-every`, SIGTERM or Ctrl-C

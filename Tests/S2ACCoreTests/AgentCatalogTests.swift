@@ -139,6 +139,19 @@ import Testing
         }
     }
 
+    /// The campaigns pass `--set` overrides into every run's configuration.
+    @Test func campaignsPassOverridesThrough() throws {
+        let smoke = try MultigoalPreset.named("smoke")
+        let plain = try MultigoalRunSpec(preset: smoke, agent: "sac", alpha: 1, seed: 0)
+        let set = try MultigoalRunSpec(preset: smoke, agent: "sac", alpha: 1, seed: 0,
+                                       overrides: [ConfigOverride(path: "schedule.startSteps", value: "10")])
+        #expect(set.train.schedule.startSteps == 10 && plain.train.schedule.startSteps != 10)
+        #expect(try set.configJSON() != plain.configJSON())
+        var mujoco = try MuJoCoPreset.named("smoke")
+        mujoco.overrides = ["sac.tau=0.01"]
+        #expect(try MuJoCoRunSpec(preset: mujoco, agent: "sac", env: "Hopper-v4", seed: 0).train.sac?.tau == 0.01)
+    }
+
     /// Campaigns and benchmarks take their agent lists from the catalog.
     @Test func listsComeFromTheCatalog() {
         #expect(MultigoalPreset.allAgents == AgentCatalog.ids(in: .multigoal))

@@ -278,7 +278,8 @@ import S2ACCore
     @Test func badInputExitsTwo() throws {
         let folder = makeTemporaryFolder("multigoal")
         for args in [["--preset", "nope"], ["--agents", "ppo"], ["--agents", "nope"], ["--jobs", "0"], ["--alphas", "x"],
-                     ["--seeds", "0"], ["--agents", "sac,sac"]] {
+                     ["--seeds", "0"], ["--agents", "sac,sac"], ["--agents", "sac", "--set", "sac.tau=9"],
+                     ["--agents", "sac", "--set", "s2ac.particles=3"]] {
             let r = try runSuiteTool("multigoal-modes", args + ["--out", folder])
             #expect(r.code == 2 && r.err.split(separator: "\n").count == 1, "\(args): \(r.err)")
         }

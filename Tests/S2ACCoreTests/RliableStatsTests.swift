@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@testable import S2ACCore
 
 /// rliable's estimators and intervals against fixtures from the pinned Python library
 /// (scripts/reference/rliable_fixture.py), plus hand-worked cases and determinism.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@testable import S2ACCore
 
 /// Thm 3.3 and the exact Jacobian against the autodiff engine: the SVGD step of Eq. 1 written
 /// as tensor operations (score by a first backward pass with `createGraph`), its per-particle

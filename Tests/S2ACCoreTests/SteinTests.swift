@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@testable import S2ACCore
 
 /// The per-particle Jacobian of a direction field `h_i(a)` with respect to a_i (others fixed),
 /// by central differences; row-major d x d.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@testable import S2ACCore
 
 /// Thm 3.3 exactly as the paper prints it (Sec. 3.3; Appendix H.1 is the same with the signs
 /// moved inside), at alpha != 1, m = 5, d = 3:

@@ -83,10 +83,11 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
     public var testSelections: [ActionSelection]
     public var train: TrainRunConfig
 
-    public init(preset: MultigoalPreset, agent: String, alpha: Double, seed: Int) throws {
+    /// `overrides` are `train --set` overrides of the run's configuration (recorded in it).
+    public init(preset: MultigoalPreset, agent: String, alpha: Double, seed: Int, overrides: [ConfigOverride] = []) throws {
         self.preset = preset.restricted(agent: agent, alpha: alpha); self.agent = agent; self.alpha = alpha; self.seed = seed
         train = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: preset.trainPreset, seed: seed,
-                                           steps: preset.steps, alpha: alpha)
+                                           steps: preset.steps, alpha: alpha).setting(overrides)
         testSelections = Self.testSelections(agent: agent, scheduleRule: train.schedule.evaluationSelection)
     }
 
@@ -107,10 +108,11 @@ public struct MultigoalRunSpec: Codable, Equatable, Sendable {
     }
 
     /// Every run of a grid, agents outermost, then alphas, then seeds.
-    public static func grid(preset: MultigoalPreset, agents: [String], alphas: [Double], seeds: [Int]) throws -> [MultigoalRunSpec] {
+    public static func grid(preset: MultigoalPreset, agents: [String], alphas: [Double], seeds: [Int],
+                            overrides: [ConfigOverride] = []) throws -> [MultigoalRunSpec] {
         var out: [MultigoalRunSpec] = []
         for agent in agents { for alpha in alphas { for seed in seeds {
-            out.append(try MultigoalRunSpec(preset: preset, agent: agent, alpha: alpha, seed: seed))
+            out.append(try MultigoalRunSpec(preset: preset, agent: agent, alpha: alpha, seed: seed, overrides: overrides))
         } } }
         return out
     }

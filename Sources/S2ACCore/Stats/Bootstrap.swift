@@ -44,7 +44,7 @@ public struct IntervalEstimate: Equatable, Sendable {
 }
 
 /// numpy's `percentile(values, 100 q)` with linear interpolation, `values` sorted ascending.
-public func sortedPercentile(_ sorted: UnsafeBufferPointer<Double>, _ q: Double) -> Double {
+func sortedPercentile(_ sorted: UnsafeBufferPointer<Double>, _ q: Double) -> Double {
     let n = sorted.count
     precondition(n > 0, "percentile of no values")
     let position = q * Double(n - 1)
@@ -60,7 +60,7 @@ public func sortedPercentile(_ sorted: UnsafeBufferPointer<Double>, _ q: Double)
 
 /// numpy's `percentile(values, 100 q)` (linear) of unsorted values, by selection: reorders
 /// `values`; linear time instead of a sort.
-public func selectPercentile(_ values: UnsafeMutableBufferPointer<Double>, _ q: Double) -> Double {
+func selectPercentile(_ values: UnsafeMutableBufferPointer<Double>, _ q: Double) -> Double {
     let n = values.count
     precondition(n > 0, "percentile of no values")
     let position = q * Double(n - 1)
@@ -78,7 +78,7 @@ public func selectPercentile(_ values: UnsafeMutableBufferPointer<Double>, _ q: 
 /// Reorders `v` so that `v[k]` is its k-th smallest value, nothing larger before it and
 /// nothing smaller after it (Hoare partitioning, median-of-three pivots); returns `v[k]`.
 @discardableResult
-public func selectKth(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
+func selectKth(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
     var left = 0, right = v.count - 1
     while right > left {
         let mid = left + (right - left) / 2
@@ -98,7 +98,7 @@ public func selectKth(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Doub
 }
 
 /// The percentile interval of a set of replicates (reordered in place).
-public func percentileInterval(_ replicates: UnsafeMutableBufferPointer<Double>, confidence: Double) -> (low: Double, high: Double) {
+func percentileInterval(_ replicates: UnsafeMutableBufferPointer<Double>, confidence: Double) -> (low: Double, high: Double) {
     let alpha = (1 - confidence) / 2
     let low = selectPercentile(replicates, alpha)
     let high = selectPercentile(replicates, 1 - alpha)

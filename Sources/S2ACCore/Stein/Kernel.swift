@@ -50,7 +50,7 @@ public enum Bandwidth: Sendable, Hashable, CustomStringConvertible {
 
 /// Writes the m x m matrix of squared distances `|a_i - a_j|^2` (row-major) of the m particles
 /// stored row-major in `particles` (m x d).
-public func squaredDistances(_ particles: UnsafePointer<Double>, count m: Int, dimension d: Int,
+func squaredDistances(_ particles: UnsafePointer<Double>, count m: Int, dimension d: Int,
                              into r2: UnsafeMutablePointer<Double>) {
     for i in 0..<m {
         r2[i * m + i] = 0
@@ -66,7 +66,7 @@ public func squaredDistances(_ particles: UnsafePointer<Double>, count m: Int, d
 }
 
 /// The kernel's sigma under `rule` for the m*m squared distances `r2` (REFERENCE.md section 2).
-public func rbfBandwidth(_ rule: Bandwidth, squaredDistances r2: UnsafeBufferPointer<Double>, particleCount m: Int) -> Double {
+func rbfBandwidth(_ rule: Bandwidth, squaredDistances r2: UnsafeBufferPointer<Double>, particleCount m: Int) -> Double {
     precondition(r2.count == m * m, "rbfBandwidth needs the m*m squared distances")
     let logTerm = 2 * Foundation.log(Double(m) + 1)
     switch rule {

@@ -4,7 +4,7 @@ import Foundation
 /// `log |det A|` of a row-major n x n matrix by LU with partial pivoting, overwriting `a`.
 /// Returns -infinity for a singular matrix. Used for the exact change of variables of
 /// Thm 3.1 (`log|det(I + eps grad h)|`), where Eq. 10 only keeps the trace.
-public func logAbsDeterminant(_ a: UnsafeMutablePointer<Double>, order n: Int) -> Double {
+func logAbsDeterminant(_ a: UnsafeMutablePointer<Double>, order n: Int) -> Double {
     if n >= lapackThreshold { return lapackLogAbsDeterminant(a, order: n) }
     var logDet = 0.0
     for k in 0..<n {
