@@ -5,7 +5,7 @@
 # then stops it again), submits a smoke multigoal campaign as one job array and checks:
 #   1. every run file is complete and has the params_sha256 of the same run made by the local
 #      launcher;
-#   2. a task sent SIGTERM mid-run (scancel --batch --signal=TERM, as Slurm does before a time
+#   2. a task sent SIGTERM mid-run (to its batch shell, as Slurm's B:TERM does before a time
 #      limit) writes its checkpoint, requeues itself, resumes and finishes with the same bits;
 #   3. after one run file is deleted, submitting again submits exactly one task;
 #   4. the report step (the dependent job, and by hand) names a missing run with its task id
@@ -94,13 +94,18 @@ ckpt=${ckpt%.h5}.ckpt.h5
 say "array $array submitted: 4 tasks; $stopped_run is task ${array}_$task"
 for i in $(seq 1 600); do [ -s "$ckpt" ] && break; sleep 0.2; done
 [ -s "$ckpt" ] || fail "task ${array}_$task wrote no checkpoint in 120 s: $(cat "$camp"/slurm/1/logs/* 2>/dev/null | tail -n 5)"
-# --batch: the batch shell alone gets SIGTERM, as with --signal=B:TERM@margin before the time
-# limit, and must pass it on to the run. Slurm 22.05 delivers it at once but answers this task
-# of an array with --requeue "try again later", and scancel then repeats the signal for half a
-# minute, reaching the requeued task too; so scancel gets 3 s, its first attempt.
+# The batch shell alone gets SIGTERM, as Slurm sends it with --signal=B:TERM@margin before the
+# time limit, and must pass it on to the run. The signal goes straight to the batch shell
+# slurmd started (its copy of job.sh in the spool): `scancel --batch --signal=TERM` on a task of
+# an array with --requeue is answered "try again later" by Slurm 22.05, which then repeats the
+# signal for half a minute (reaching the requeued task too, and once cancelling the job), so
+# whether a task got one signal or several depended on timing.
 job=$(squeue -h -j "${array}_$task" -o %A)
-timeout 3 scancel --batch --signal=TERM "$job" || true
-say "SIGTERM sent to task ${array}_$task, job $job (scancel --batch --signal=TERM $job)"
+spool=$(awk -F= '$1 == "SlurmdSpoolDir" { print $2 }' "$SLURM_CONF")
+batch=$(pgrep -f "$spool/job0*$job/slurm_script" | head -n 1)
+[ -n "$batch" ] || fail "no batch shell of job $job under $spool"
+kill -TERM "$batch"
+say "SIGTERM sent to task ${array}_$task, job $job: its batch shell, pid $batch (as Slurm's B:TERM)"
 wait_idle 300
 say "the array and its report job have ended"
 log=$camp/slurm/1/logs/${array}_$task.log
