@@ -153,7 +153,7 @@ struct Train: ParsableCommand {
             return
         }
         let configJSON = try canonicalJSON(config)
-        let checkpointPath = String(out.dropLast(3)) + ".ckpt.h5"
+        let checkpointPath = runCheckpointPath(out)
         if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
             throw InputError("--resume: no checkpoint at \(checkpointPath)")
         }

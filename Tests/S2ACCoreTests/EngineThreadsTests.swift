@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@_spi(Kernels) import S2ACCore
 
 /// The engine's threads change no bit, by construction: products and long loops are cut into
 /// the same blocks (the same BLAS calls and loops) on any thread count, and the threads only

@@ -18,7 +18,7 @@ import S2ACCore
             let agent = try S2ACPhi(observationDimension: 2, actionDimension: 2, config: config, using: &rng)
             let n = 4000
             var xi = [Float](repeating: 0, count: n * 4 * 2)
-            xi.withUnsafeMutableBufferPointer { rng.fillGaussian($0) }
+            rng.fillGaussian(&xi)
             let out = agent.sample(observations: Tensor<Float>.zeros([n, 2]), xi: xi)
             let u = out.preSquash.scalars.map(Double.init)
             let spread = u.map { $0 * $0 }.reduce(0, +) / Double(u.count)

@@ -47,7 +47,7 @@ import Testing
         let m = 7, d = 3, eps = 0.3
         var rng = SeedTree(seed: 4).stream(.particleInit)
         var x0 = [Double](repeating: 0, count: m * d)
-        x0.withUnsafeMutableBufferPointer { rng.fillGaussian($0, mean: 0.3, std: 1.5) }
+        rng.fillGaussian(&x0, mean: 0.3, std: 1.5)
         let logQ0 = [Double](repeating: 0, count: m)
         let sampler = ParticleSampler(target: target, settings: SamplerSettings(kind: .svgd, stepSize: eps, bandwidth: bandwidth),
                                       initial: x0, initialLogDensity: logQ0, using: &rng)

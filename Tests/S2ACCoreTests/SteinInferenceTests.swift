@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@_spi(Kernels) @testable import S2ACCore
 
 /// The graph-free acting paths of S2AC(phi,theta) and S2AC(phi) against the tensor-graph ones.
 /// The two compute the same particles by different routes (other matrix products, other

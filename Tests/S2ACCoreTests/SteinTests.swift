@@ -19,7 +19,7 @@ func centralJacobian(particle i: Int, dimension d: Int, particles: [Double], ste
 func initialCloud(_ m: Int, _ d: Int, seed: UInt64, std: Double = 1.5) -> [Double] {
     var rng = SeedTree(seed: seed).stream(.particleInit)
     var x = [Double](repeating: 0, count: m * d)
-    x.withUnsafeMutableBufferPointer { rng.fillGaussian($0, mean: 0.3, std: std) }
+    rng.fillGaussian(&x, mean: 0.3, std: std)
     return x
 }
 
@@ -93,7 +93,7 @@ func initialCloud(_ m: Int, _ d: Int, seed: UInt64, std: Double = 1.5) -> [Doubl
         cov[1] = 0.5 * (cov[1] + cov[2]); cov[2] = cov[1]
         let pushed = try Gaussian(mean: mu, covariance: cov)
         var expectedLogQ = 0.0
-        for i in 0..<m { expectedLogQ += logDensityOf(pushed, Array(run.finalParticles[(2 * i)..<(2 * i + 2)])) }
+        for i in 0..<m { expectedLogQ += pushed.logDensity(at: Array(run.finalParticles[(2 * i)..<(2 * i + 2)])) }
         #expect(abs(run.final.logDeterminant - (-expectedLogQ / Double(m))) < 1e-10)
         // The trace of Eq. 10 is only first order in eps and must differ here (eps |P| is not small).
         #expect(abs(run.final.trace - run.final.logDeterminant) > 0.1)
@@ -130,7 +130,7 @@ func initialCloud(_ m: Int, _ d: Int, seed: UInt64, std: Double = 1.5) -> [Doubl
             for c in 0..<d { map[c * d + c] += 1 }
             let trace = (0..<d).reduce(0.0) { $0 + jac[$1 * d + $1] }
             let traceSelfOut = (0..<d).reduce(0.0) { $0 + jacSelfOut[$1 * d + $1] }
-            let hess = hessianOf(target, Array(x0[(i * d)..<(i * d + d)]))
+            let hess = target.hessian(at: Array(x0[(i * d)..<(i * d + d)]))
             let trHess = (0..<d).reduce(0.0) { $0 + hess[$1 * d + $1] }
             #expect(abs((logQ0[i] - ll.logDeterminant[i]) - logAbsDeterminant(map, order: d)) < 1e-8)
             #expect(abs((logQ0[i] - ll.trace[i]) - eps * trace) < 1e-8)
@@ -152,7 +152,7 @@ func initialCloud(_ m: Int, _ d: Int, seed: UInt64, std: Double = 1.5) -> [Doubl
             let ll = sampler.logLikelihoods()
             let scale = kind == .hmc ? eps * eps / 2 : eps
             for i in 0..<m {
-                let hess = hessianOf(target, Array(x0[(i * d)..<(i * d + d)]))
+                let hess = target.hessian(at: Array(x0[(i * d)..<(i * d + d)]))
                 var map = hess.map { scale * $0 }
                 map[0] += 1; map[3] += 1
                 #expect(abs(-ll.logDeterminant[i] - logAbsDeterminant(map, order: d)) < 1e-12)

@@ -11,22 +11,6 @@ func centralGradient(_ f: ([Double]) -> Double, at x: [Double], step: Double = 1
     }
 }
 
-func scoreOf(_ t: any Target, _ x: [Double]) -> [Double] {
-    var g = [Double](repeating: 0, count: t.dimension)
-    x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { _ = t.score(xb.baseAddress!, into: $0.baseAddress!) } }
-    return g
-}
-
-func hessianOf(_ t: any Target, _ x: [Double]) -> [Double] {
-    var h = [Double](repeating: 0, count: t.dimension * t.dimension)
-    x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { t.hessian(xb.baseAddress!, into: $0.baseAddress!) } }
-    return h
-}
-
-func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
-    x.withUnsafeBufferPointer { t.logDensity($0.baseAddress!) }
-}
-
 @Suite struct TargetTests {
     static let table2 = try! Gaussian(mean: [-0.69, 0.80], covariance: [1.13, 0.82, 0.82, 3.39])
 
@@ -37,7 +21,7 @@ func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
         let x = [0.3, -1.7], dx = [x[0] + 0.69, x[1] - 0.80]
         let quad = (c * dx[0] * dx[0] - 2 * b * dx[0] * dx[1] + a * dx[1] * dx[1]) / det
         let expected = -log(2 * Double.pi) - 0.5 * log(det) - 0.5 * quad
-        #expect(abs(logDensityOf(Self.table2, x) - expected) < 1e-13)
+        #expect(abs(Self.table2.logDensity(at: x) - expected) < 1e-13)
         // Closed-form entropy, 1 + log(2 pi) + 1/2 log det in 2-D; Table 2 rounds it to 3.41.
         let h = Self.table2.exactEntropy!
         #expect(abs(h - (1 + log(2 * Double.pi) + 0.5 * log(det))) < 1e-13)
@@ -47,11 +31,11 @@ func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
     @Test func gaussianScoreAndHessianMatchDifferences() throws {
         let g = try Gaussian(mean: [1, -2, 0.5], covariance: [2, 0.3, -0.2, 0.3, 1, 0.1, -0.2, 0.1, 0.5])
         let x = [0.2, -1.1, 0.9]
-        let fd = centralGradient({ logDensityOf(g, $0) }, at: x)
-        for (u, v) in zip(scoreOf(g, x), fd) { #expect(abs(u - v) < 1e-7) }
-        let h = hessianOf(g, x)
+        let fd = centralGradient({ g.logDensity(at: $0) }, at: x)
+        for (u, v) in zip(g.score(at: x), fd) { #expect(abs(u - v) < 1e-7) }
+        let h = g.hessian(at: x)
         for r in 0..<3 {
-            let row = centralGradient({ scoreOf(g, $0)[r] }, at: x)
+            let row = centralGradient({ g.score(at: $0)[r] }, at: x)
             for c in 0..<3 { #expect(abs(h[r * 3 + c] - row[c]) < 1e-7) }
         }
     }
@@ -73,9 +57,9 @@ func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
         let gauss = try Gaussian(mean: mix.means, std: 1.5)
         #expect(Array(mix.means[0..<2]) == [0, 4])
         let x = [0.4, 2.2, -0.3, 1.1]
-        #expect(abs(logDensityOf(mix, x) - logDensityOf(gauss, x)) < 1e-12)
-        for (u, v) in zip(scoreOf(mix, x), scoreOf(gauss, x)) { #expect(abs(u - v) < 1e-12) }
-        for (u, v) in zip(hessianOf(mix, x), hessianOf(gauss, x)) { #expect(abs(u - v) < 1e-12) }
+        #expect(abs(mix.logDensity(at: x) - gauss.logDensity(at: x)) < 1e-12)
+        for (u, v) in zip(mix.score(at: x), gauss.score(at: x)) { #expect(abs(u - v) < 1e-12) }
+        for (u, v) in zip(mix.hessian(at: x), gauss.hessian(at: x)) { #expect(abs(u - v) < 1e-12) }
         #expect(abs(mix.exactEntropy! - gauss.exactEntropy!) < 1e-12)
         var r1 = SeedTree(seed: 2).stream(.evaluation)
         let mc = mix.monteCarloEntropy(samples: 200_000, using: &r1)
@@ -86,11 +70,11 @@ func logDensityOf(_ t: any Target, _ x: [Double]) -> Double {
         var rng = SeedTree(seed: 8).stream(.target)
         let mix = try GaussianMixture.circle(components: 4, dimension: 3, std: 1.3, using: &rng)
         for x in [[0.5, 1.0, -0.2], [2.5, -0.4, 0.7], [-3.0, 0.1, 0.0]] {
-            let fd = centralGradient({ logDensityOf(mix, $0) }, at: x)
-            for (u, v) in zip(scoreOf(mix, x), fd) { #expect(abs(u - v) < 1e-7) }
-            let h = hessianOf(mix, x)
+            let fd = centralGradient({ mix.logDensity(at: $0) }, at: x)
+            for (u, v) in zip(mix.score(at: x), fd) { #expect(abs(u - v) < 1e-7) }
+            let h = mix.hessian(at: x)
             for r in 0..<3 {
-                let row = centralGradient({ scoreOf(mix, $0)[r] }, at: x)
+                let row = centralGradient({ mix.score(at: $0)[r] }, at: x)
                 for c in 0..<3 { #expect(abs(h[r * 3 + c] - row[c]) < 1e-7) }
             }
         }

@@ -36,7 +36,7 @@ func activateInPlace(_ activation: Activation, _ x: UnsafeMutablePointer<Float>,
 /// comparisons of Swift.min and Swift.max spelled out so NaN and signed zeros go the same way.
 /// The scalar loop does not vectorise, and on the acting path's 10-row batches it was a fifth of
 /// an S2AC action (`table1`'s profile).
-public func eluInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+func eluInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) {
     typealias V = SIMD16<Float>
     typealias I = SIMD16<Int32>
     let p = UnsafeMutableRawPointer(x)

@@ -44,45 +44,47 @@ public enum ReduceKernel: Sendable { case sum, max }
 
 /// The scalar types a `Tensor` can hold: `Float` for training, `Double` for checks.
 /// Every per-element loop is reached through these requirements, so the loops are compiled
-/// for the concrete type even when called from generic tensor code.
+/// for the concrete type even when called from generic tensor code. The requirements that take
+/// raw pointers are the engine's kernels: they are `@_spi(Kernels)`, seen only by code that
+/// imports them by that name (the engine itself and its tests), not by the library's users.
 public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, CustomStringConvertible {
-    static var blasGemm: GemmFunction<Self> { get }
-    static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
-                      _ n: Int, _ a: Self, _ b: Self)
+    @_spi(Kernels) static var blasGemm: GemmFunction<Self> { get }
+    @_spi(Kernels) static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+                                     _ n: Int, _ a: Self, _ b: Self)
     /// y[i] = op(a[i * strideA], b[i * strideB]) for i in 0..<n; strides are 0 or 1.
-    static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
+    @_spi(Kernels) static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
                        _ b: UnsafePointer<Self>, _ strideB: Int, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     /// `rows` consecutive `binary` calls, row r reading a + r * rowStrideA and b + r * rowStrideB
     /// and writing y + r * n: one dispatch for many short rows (broadcasts over small last axes).
-    static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
+    @_spi(Kernels) static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
                            _ b: UnsafePointer<Self>, _ strideB: Int, _ rowStrideB: Int,
                            _ y: UnsafeMutablePointer<Self>, _ n: Int, rows: Int)
     /// Reduces x viewed as [outer, length, inner] over its middle axis into y [outer, inner].
-    static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
-                       _ y: UnsafeMutablePointer<Self>)
+    @_spi(Kernels) static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
+                                      _ y: UnsafeMutablePointer<Self>)
 }
 
 @inline(__always)
 func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 /// The BLAS general matrix product for one precision (cblas_sgemm or cblas_dgemm).
-public typealias GemmFunction<T> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, T,
+@_spi(Kernels) public typealias GemmFunction<T> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, T,
                                     UnsafePointer<T>?, blasint, UnsafePointer<T>?, blasint, T,
                                     UnsafeMutablePointer<T>?, blasint) -> Void
 
 extension Float: TensorScalar {
-    public static var blasGemm: GemmFunction<Float> { cblas_sgemm }
+    @_spi(Kernels) public static var blasGemm: GemmFunction<Float> { cblas_sgemm }
 }
 
 extension Double: TensorScalar {
-    public static var blasGemm: GemmFunction<Double> { cblas_dgemm }
+    @_spi(Kernels) public static var blasGemm: GemmFunction<Double> { cblas_dgemm }
 }
 
 // The loops are written once, generically; each concrete conformance's witness is a
 // specialisation of these, so per-element code never goes through generic dispatch.
 extension TensorScalar {
     /// C = alpha op(A) op(B) + beta C, row-major, op = transpose when the flag is set.
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+    @_spi(Kernels) public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                             a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                             beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
         MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
@@ -112,17 +114,17 @@ extension TensorScalar {
             }
         }
     }
-    public static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+    @_spi(Kernels) public static func unary(_ op: UnaryKernel, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                              _ n: Int, _ a: Self, _ b: Self) {
         splitLoop(n) { start, count in unaryLoop(op, x + start, y + start, count, a, b) }
     }
-    public static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
+    @_spi(Kernels) public static func binary(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int,
                               _ b: UnsafePointer<Self>, _ strideB: Int, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         splitLoop(n) { start, count in
             binaryLoop(op, a + start * strideA, strideA, b + start * strideB, strideB, y + start, count)
         }
     }
-    public static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
+    @_spi(Kernels) public static func binaryRows(_ op: BinaryKernel, _ a: UnsafePointer<Self>, _ strideA: Int, _ rowStrideA: Int,
                                   _ b: UnsafePointer<Self>, _ strideB: Int, _ rowStrideB: Int,
                                   _ y: UnsafeMutablePointer<Self>, _ n: Int, rows: Int) {
         splitRows(rows, n) { first, count in
@@ -131,7 +133,7 @@ extension TensorScalar {
             }
         }
     }
-    public static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
+    @_spi(Kernels) public static func reduce(_ op: ReduceKernel, _ x: UnsafePointer<Self>, outer: Int, length: Int, inner: Int,
                               _ y: UnsafeMutablePointer<Self>) {
         if outer == 1 && inner > 1 {
             // Columns are independent: split them, each part reading the whole length.

@@ -90,7 +90,8 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
     public var runID: String { "\(agent)/\(env)/seed\(seed)" }
     /// `<agent>_<env>_seed<seed>.h5`.
     public var fileName: String { "\(agent)_\(env)_seed\(seed).h5" }
-    public var checkpointName: String { "\(agent)_\(env)_seed\(seed).ckpt.h5" }
+    /// The checkpoint beside the run file (`runCheckpointPath`).
+    public var checkpointName: String { runCheckpointPath(fileName) }
     public var resultKind: String { "train" }
     public func configJSON() throws -> String { try canonicalJSON(train) }
     /// The agent's measured cost per step times the steps (only the order and the ratios matter).
@@ -125,13 +126,5 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
         defer { file.close() }
         guard let saved = try? file.root.attribute("config_json")?.stringValue, let mine = try? configJSON() else { return false }
         return saved == mine
-    }
-
-    /// The step a checkpoint reached (for `--status`), or nil.
-    public func checkpointStep(in runsFolder: String) -> Int? {
-        let path = runsFolder + "/" + checkpointName
-        guard isRegularFile(path), let file = try? HDF5File.open(at: path) else { return nil }
-        defer { file.close() }
-        return try? file.root.attribute("step")?.intValue
     }
 }

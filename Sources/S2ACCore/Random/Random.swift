@@ -142,9 +142,30 @@ extension RandomNumberGenerator {
     @inlinable
     public mutating func nextGaussian() -> Double { nextGaussianPair().0 }
 
-    /// Fills `buffer` with N(mean, std^2) values, two per Box-Muller pair.
+    /// Fills `values` with N(mean, std^2) values, two per Box-Muller pair.
+    public mutating func fillGaussian(_ values: inout [Double], mean: Double = 0, std: Double = 1) {
+        values.withUnsafeMutableBufferPointer { fillGaussian($0, mean: mean, std: std) }
+    }
+
+    /// Fills `values` with N(mean, std^2) values computed in Double and rounded to Float.
+    public mutating func fillGaussian(_ values: inout [Float], mean: Float = 0, std: Float = 1) {
+        values.withUnsafeMutableBufferPointer { fillGaussian($0, mean: mean, std: std) }
+    }
+
+    /// Fills `values` with uniform values in [low, high).
+    public mutating func fillUniform(_ values: inout [Double], low: Double = 0, high: Double = 1) {
+        values.withUnsafeMutableBufferPointer { fillUniform($0, low: low, high: high) }
+    }
+
+    /// Fills `values` with uniform values in [low, high), computed in Double and rounded.
+    public mutating func fillUniform(_ values: inout [Float], low: Float = 0, high: Float = 1) {
+        values.withUnsafeMutableBufferPointer { fillUniform($0, low: low, high: high) }
+    }
+
+    /// Fills `buffer` with N(mean, std^2) values, two per Box-Muller pair (the kernel behind
+    /// the array form, for callers filling part of a larger buffer).
     @inlinable
-    public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, mean: Double = 0, std: Double = 1) {
+    mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, mean: Double = 0, std: Double = 1) {
         var i = 0
         let n = buffer.count
         while i + 1 < n {
@@ -157,7 +178,7 @@ extension RandomNumberGenerator {
 
     /// Fills `buffer` with N(mean, std^2) values computed in Double and rounded to Float.
     @inlinable
-    public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
+    mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
         var i = 0
         let n = buffer.count
         while i + 1 < n {
@@ -171,13 +192,13 @@ extension RandomNumberGenerator {
 
     /// Fills `buffer` with uniform values in [low, high).
     @inlinable
-    public mutating func fillUniform(_ buffer: UnsafeMutableBufferPointer<Double>, low: Double = 0, high: Double = 1) {
+    mutating func fillUniform(_ buffer: UnsafeMutableBufferPointer<Double>, low: Double = 0, high: Double = 1) {
         for i in 0..<buffer.count { buffer[i] = low + (high - low) * nextUniform() }
     }
 
     /// Fills `buffer` with uniform values in [low, high), computed in Double and rounded.
     @inlinable
-    public mutating func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, low: Float = 0, high: Float = 1) {
+    mutating func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, low: Float = 0, high: Float = 1) {
         for i in 0..<buffer.count { buffer[i] = Float(Double(low) + Double(high - low) * nextUniform()) }
     }
 }

@@ -116,19 +116,19 @@ public func bootstrapStreamKey(_ label: String) -> UInt64 {
 /// yields, and a factory for the per-thread replicate function (which owns its scratch space).
 /// A replicate function draws one bootstrap sample from the generator and writes its
 /// `statCount` values to the buffer.
-public struct BootstrapJob {
-    public typealias Replicate = (inout Xoshiro256, UnsafeMutableBufferPointer<Double>) -> Void
-    public let label: String
-    public let statCount: Int
-    public let makeReplicate: () -> Replicate
-    public init(label: String, statCount: Int, makeReplicate: @escaping () -> Replicate) {
+struct BootstrapJob {
+    typealias Replicate = (inout Xoshiro256, UnsafeMutableBufferPointer<Double>) -> Void
+    let label: String
+    let statCount: Int
+    let makeReplicate: () -> Replicate
+    init(label: String, statCount: Int, makeReplicate: @escaping () -> Replicate) {
         self.label = label; self.statCount = statCount; self.makeReplicate = makeReplicate
     }
 }
 
 /// Runs every job for `options.reps` replicates, blocks spread over `options.threads` threads,
 /// and returns per job its replicates, statistic-major: `result[job][stat * reps + rep]`.
-public func bootstrapReplicates(_ jobs: [BootstrapJob], options: BootstrapOptions) -> [[Double]] {
+func bootstrapReplicates(_ jobs: [BootstrapJob], options: BootstrapOptions) -> [[Double]] {
     precondition(options.reps > 0, "bootstrap needs at least one replicate")
     let reps = options.reps
     let blocks = (reps + BootstrapOptions.blockSize - 1) / BootstrapOptions.blockSize

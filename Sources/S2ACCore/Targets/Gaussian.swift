@@ -74,7 +74,7 @@ public struct Gaussian: Target {
     /// Closed form `d/2 (1 + log 2 pi) + 1/2 log det covariance`.
     public var exactEntropy: Double? { 0.5 * Double(dimension) - logNormaliser }
 
-    public func logDensity(_ x: UnsafePointer<Double>) -> Double {
+    @_spi(Kernels) public func logDensity(_ x: UnsafePointer<Double>) -> Double {
         // 1/2 (x-mu)^T P (x-mu) = 1/2 |L^-1 (x-mu)|^2, by forward substitution.
         let d = dimension
         var quad = 0.0
@@ -92,7 +92,7 @@ public struct Gaussian: Target {
     }
 
     @discardableResult
-    public func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double {
+    @_spi(Kernels) public func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double {
         let d = dimension
         var quad = 0.0
         precision.withUnsafeBufferPointer { p in
@@ -106,11 +106,11 @@ public struct Gaussian: Target {
         return logNormaliser - 0.5 * quad
     }
 
-    public func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+    @_spi(Kernels) public func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
         for k in 0..<(dimension * dimension) { h[k] = -precision[k] }
     }
 
-    public func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256) {
+    @_spi(Kernels) public func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256) {
         let d = dimension
         withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { z in
             rng.fillGaussian(z)

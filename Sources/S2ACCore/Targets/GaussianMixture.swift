@@ -68,12 +68,12 @@ public struct GaussianMixture: Target {
         return top + Foundation.log(s)
     }
 
-    public func logDensity(_ x: UnsafePointer<Double>) -> Double {
+    @_spi(Kernels) public func logDensity(_ x: UnsafePointer<Double>) -> Double {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: components) { componentLogs(x, $0.baseAddress!) }
     }
 
     @discardableResult
-    public func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double {
+    @_spi(Kernels) public func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double {
         let d = dimension
         let inv = 1 / (std * std)
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: components) { lw in
@@ -89,7 +89,7 @@ public struct GaussianMixture: Target {
         }
     }
 
-    public func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+    @_spi(Kernels) public func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
         let d = dimension
         let inv = 1 / (std * std)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: components + 2 * d) { buf in
@@ -111,7 +111,7 @@ public struct GaussianMixture: Target {
         }
     }
 
-    public func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256) {
+    @_spi(Kernels) public func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256) {
         let d = dimension
         let k = rng.nextIndex(components)
         rng.fillGaussian(UnsafeMutableBufferPointer(start: x, count: d), mean: 0, std: std)

@@ -3,19 +3,52 @@ import Foundation
 /// A target density p for the samplers of Sec. 3.3 and the entropy experiments of Sec. 4.1:
 /// exact log-density, score `grad log p` and Hessian `grad^2 log p`, so every estimator of
 /// Thm 3.1 / Eq. 10 / Thm 3.3 can be checked against the exact change of variables.
-/// Points are `dimension` contiguous Doubles; the Hessian is written row-major, d x d.
+/// Points are `dimension` contiguous Doubles; the Hessian is written row-major, d x d. The
+/// pointer requirements are the samplers' per-particle kernels (`@_spi(Kernels)`); users of the
+/// library call the array forms in the extension below.
 public protocol Target: Sendable {
     var dimension: Int { get }
-    func logDensity(_ x: UnsafePointer<Double>) -> Double
+    @_spi(Kernels) func logDensity(_ x: UnsafePointer<Double>) -> Double
     /// Writes `grad log p(x)` into `g` and returns `log p(x)`.
     @discardableResult
-    func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double
+    @_spi(Kernels) func score(_ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) -> Double
     /// Writes `grad^2 log p(x)` (row-major d x d) into `h`.
-    func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>)
+    @_spi(Kernels) func hessian(_ x: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>)
     /// Draws one exact sample.
-    func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256)
+    @_spi(Kernels) func sample(into x: UnsafeMutablePointer<Double>, using rng: inout Xoshiro256)
     /// The exact differential entropy when it has a closed form (Gaussians), else nil.
     var exactEntropy: Double? { get }
+}
+
+extension Target {
+    /// `log p(x)` at one point of `dimension` values.
+    public func logDensity(at x: [Double]) -> Double {
+        precondition(x.count == dimension, "a point has \(dimension) values, got \(x.count)")
+        return x.withUnsafeBufferPointer { logDensity($0.baseAddress!) }
+    }
+
+    /// `grad log p(x)` at one point of `dimension` values.
+    public func score(at x: [Double]) -> [Double] {
+        precondition(x.count == dimension, "a point has \(dimension) values, got \(x.count)")
+        var g = [Double](repeating: 0, count: dimension)
+        x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { _ = score(xp.baseAddress!, into: $0.baseAddress!) } }
+        return g
+    }
+
+    /// `grad^2 log p(x)` (row-major d x d) at one point of `dimension` values.
+    public func hessian(at x: [Double]) -> [Double] {
+        precondition(x.count == dimension, "a point has \(dimension) values, got \(x.count)")
+        var h = [Double](repeating: 0, count: dimension * dimension)
+        x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hessian(xp.baseAddress!, into: $0.baseAddress!) } }
+        return h
+    }
+
+    /// One exact sample.
+    public func sample(using rng: inout Xoshiro256) -> [Double] {
+        var x = [Double](repeating: 0, count: dimension)
+        x.withUnsafeMutableBufferPointer { sample(into: $0.baseAddress!, using: &rng) }
+        return x
+    }
 }
 
 /// A ground-truth entropy: exact (standard error 0) or a Monte Carlo mean of `-log p(x)` over

@@ -61,7 +61,7 @@ public struct ReplayBuffer {
     }
 
     /// Stores one transition, overwriting the oldest when full.
-    public mutating func add(observation: UnsafeBufferPointer<Float>, action: UnsafeBufferPointer<Float>, reward: Float,
+    mutating func add(observation: UnsafeBufferPointer<Float>, action: UnsafeBufferPointer<Float>, reward: Float,
                              nextObservation: UnsafeBufferPointer<Float>, terminated isTerminal: Bool, truncated isTruncated: Bool) {
         precondition(observation.count == observationDim && nextObservation.count == observationDim && action.count == actionDim,
                      "transition sizes do not match the buffer")
@@ -76,7 +76,7 @@ public struct ReplayBuffer {
         count = min(count + 1, capacity)
     }
 
-    /// Convenience for arrays.
+    /// Stores one transition (arrays of the buffer's sizes), overwriting the oldest when full.
     public mutating func add(observation: [Float], action: [Float], reward: Float, nextObservation: [Float],
                              terminated isTerminal: Bool, truncated isTruncated: Bool) {
         observation.withUnsafeBufferPointer { o in
