@@ -78,6 +78,30 @@ import Testing
         #expect(Double(ppo200["min"]!)! == seedMeans.min()! && Double(ppo200["max"]!)! == seedMeans.max()!)
     }
 
+    /// An S2AC run on MuJoCo stores its max returns beside its softmax ones; the tables carry
+    /// both, marking the configuration's rule as the primary one (Fig 8's curve).
+    @Test func s2acRunsRecordSoftmaxAndMax() throws {
+        let folder = makeTemporaryFolder("mujoco-rules")
+        let out = folder + "/runs/s2ac.h5"
+        let r = try runSuiteTool("train", ["--agent", "s2ac-phi-theta", "--env", "Hopper-v4", "--preset", "smoke", "--steps", "100",
+                                           "--eval-every", "50", "--eval-episodes", "3", "--out", out, "--quiet"])
+        #expect(r.code == 0, "\(r.err)")
+        let file = try HDF5File.open(at: out)
+        let g = try file.root.group("train")
+        #expect(try g.read("eval_returns", as: Double.self).shape == [2, 3])
+        #expect(try g.read("eval_returns_max", as: Double.self).shape == [2, 3])
+        file.close()
+        let outcome = try runReport(resultsFolder: folder + "/runs", tablesFolder: folder + "/tables")
+        #expect(outcome.warnings.isEmpty, "\(outcome.warnings)")
+        let curves = try csvRows(folder + "/tables/mujoco_curves.csv")
+        #expect(curves.filter { $0["selection"] == "softmax" && $0["primary"] == "1" }.count == 6)
+        #expect(curves.filter { $0["selection"] == "max" && $0["primary"] == "0" }.count == 6)
+        let final = try csvRows(folder + "/tables/mujoco_final.csv")
+        #expect(Set(final.map { $0["selection"]! + $0["primary"]! }) == ["softmax1", "max0"])
+        let mean = try csvRows(folder + "/tables/mujoco_mean_curves.csv")
+        #expect(mean.count == 4)
+    }
+
     @Test func badInputExitsTwo() throws {
         let folder = makeTemporaryFolder("mujoco-bad")
         for args in [["--seeds", "0"], ["--preset", "fast"], ["--agents", "nope"], ["--agents", "sac,sac"], ["--envs", "Multigoal"],
@@ -99,6 +123,16 @@ import Testing
                 #expect(spec.train.schedule.totalSteps == p.steps && spec.train.checkpointEvery == p.checkpointEvery)
             } }
         }
+        // The particle agents that test by softmax also play max (the authors' code logs both);
+        // no other agent plays a second rule, and multigoal runs keep their own tests.
+        for agent in AgentCatalog.ids(in: .mujoco) {
+            let entry = try #require(AgentCatalog.entry(agent))
+            let spec = try MuJoCoRunSpec(preset: MuJoCoPreset.named("quick"), agent: agent, env: "Hopper-v4", seed: 0)
+            let expected: [ActionSelection]? = entry.selectsAmongParticles && entry.evaluationSelection == .softmax ? [.max] : nil
+            #expect(spec.train.schedule.additionalEvaluationSelections == expected, "\(agent)")
+        }
+        #expect(try TrainRunConfig.resolve(agent: "s2ac-phi-theta", env: "Multigoal", preset: "paper", seed: 0)
+            .schedule.additionalEvaluationSelections == nil)
         #expect(MuJoCoTables.finalCount(points: 1000) == 100 && MuJoCoTables.finalCount(points: 3) == 1)
         #expect(MuJoCoTables.campaign(of: "/x/Results/mujoco/quick/runs/a.h5") == "quick")
         #expect(MuJoCoTables.campaign(of: "/x/runs/a.h5") == "")

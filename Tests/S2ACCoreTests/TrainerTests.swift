@@ -36,6 +36,57 @@ import S2ACCore
         #expect(!t.episodeReturns.isEmpty)
     }
 
+    /// Test episodes played side by side (one batched `act` per time step over the episodes
+    /// still running) return what each episode returns when played alone from the same reset:
+    /// a direct loop, one observation per `act`. SAC's `mean` draws nothing, so the resets take
+    /// the evaluation stream's first draws in both.
+    @Test func batchedEvaluationPlaysEveryEpisodeAsAlone() {
+        var s = TrainingSchedule.smoke(steps: 150)
+        s.evaluationEvery = 0; s.evaluationEpisodes = 6
+        let t = makeTrainer(schedule: s)
+        t.run()
+        let batched = t.evaluate()
+        var g = SeedTree(seed: 3).stream(.evaluation)
+        let envs = (0..<6).map { _ in Multigoal() }
+        let starts = envs.map { $0.reset(using: &g) }
+        var lengths: [Int] = []
+        let alone = zip(envs, starts).map { env, start -> Double in
+            var obs = start, total = 0.0, n = 0
+            while true {
+                var unused = Xoshiro256(seed: 0)
+                let a = t.agent.act(observations: Tensor(obs.map(Float.init), shape: [1, 2]), selection: .mean, using: &unused).scalars
+                let r = env.step(a)
+                total += r.reward; obs = r.observation; n += 1
+                if r.terminated || r.truncated { lengths.append(n); return total }
+            }
+        }
+        #expect(batched.count == 6)
+        for (b, a) in zip(batched, alone) { #expect(Swift.abs(b - a) <= 1e-5 * Swift.max(1, Swift.abs(a)), "\(batched) vs \(alone)") }
+        // The reference episodes did not all end together, so the batch shrank along the way.
+        #expect(Set(lengths).count > 1 || lengths.allSatisfy { $0 == Multigoal().maxEpisodeSteps }, "\(lengths)")
+    }
+
+    /// A schedule's further test rules are played at every evaluation point, stored apart and
+    /// checkpointed with the rest.
+    @Test func additionalRulesAreEvaluatedAndCheckpointed() throws {
+        var s = TrainingSchedule.smoke(steps: 100)
+        s.evaluationEvery = 50; s.evaluationEpisodes = 2; s.evaluationSelection = .mean
+        s.additionalEvaluationSelections = [.sample]
+        let t = makeTrainer(schedule: s)
+        t.run()
+        let more = try #require(t.additionalEvaluations[.sample])
+        #expect(more.count == 2 && more.allSatisfy { $0.count == 2 && $0.allSatisfy(\.isFinite) })
+        let folder = makeTemporaryFolder("rules")
+        try t.writeCheckpoint(path: folder + "/c.ckpt.h5", configJSON: "x")
+        let u = makeTrainer(schedule: s)
+        try u.readCheckpoint(path: folder + "/c.ckpt.h5", configJSON: "x")
+        #expect(u.additionalEvaluations[.sample] == more)
+        // The main rule cannot also be a further rule.
+        var c = try TrainRunConfig.resolve(agent: "sac", env: "Multigoal", preset: "smoke", seed: 0)
+        c.schedule.additionalEvaluationSelections = [.mean]
+        #expect(throws: InputError.self) { try c.validate() }
+    }
+
     @Test func sameSeedSameBits() {
         let s = TrainingSchedule.smoke(steps: 120)
         let a = makeTrainer(schedule: s), b = makeTrainer(schedule: s)

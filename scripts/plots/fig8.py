@@ -83,7 +83,9 @@ def main():
     if not os.path.exists(path):
         print("fig8.py: no %s; run `report` after mujoco-curves" % path, file=sys.stderr)
         return 2
-    rows = [r for r in read(path) if r["campaign"] == args.campaign]
+    # Fig 8 draws each run's own test rule; the rule S2AC runs also play (max beside softmax)
+    # stays in the tables.
+    rows = [r for r in read(path) if r["campaign"] == args.campaign and r.get("primary", "1") == "1"]
     if not rows:
         print("fig8.py: %s has no rows of campaign '%s'" % (path, args.campaign), file=sys.stderr)
         return 2

@@ -7,10 +7,12 @@ import Foundation
 /// Savitzky-Golay smoothed, window 10 evaluations, order 2: `Fig8Smoothing`).
 enum MuJoCoTables {
     static let columns: [String: [String]] = [
-        "mujoco_curves": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "step", "selection", "episode", "return"],
-        "mujoco_final": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "selection", "final_score", "evaluations",
+        "mujoco_curves": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "step", "selection", "primary", "episode",
+                          "return"],
+        "mujoco_final": ["file", "campaign", "agent", "env", "seed", "preset", "steps", "selection", "primary", "final_score", "evaluations",
                          "last_step"],
-        "mujoco_mean_curves": ["campaign", "agent", "env", "preset", "steps", "selection", "step", "seeds", "mean", "min", "max",
+        "mujoco_mean_curves": ["campaign", "agent", "env", "preset", "steps", "selection", "primary", "step", "seeds", "mean",
+                               "min", "max",
                                "smooth_mean", "smooth_min", "smooth_max"],
     ]
 
@@ -25,18 +27,20 @@ enum MuJoCoTables {
         return parts[parts.count - 3]
     }
 
-    /// The rows of one MuJoCo run; `returns` is [points x episodes] for `selection`.
+    /// The rows of one MuJoCo run; `returns` is [points x episodes] for `selection`, the
+    /// configuration's own test rule when `primary` (Fig 8's curves), else one it also played.
     static func rows(file name: String, path: String, config: TrainRunConfig, steps: [Int], returns: [Double],
-                     selection: ActionSelection) -> [String: [[String]]] {
+                     selection: ActionSelection, primary: Bool) -> [String: [[String]]] {
         let episodes = steps.isEmpty ? 0 : returns.count / steps.count
         let campaign = campaign(of: path)
         let head = [name, campaign, config.agent, config.env, String(config.seed), config.preset, String(config.schedule.totalSteps)]
+        let rule = [selection.rawValue, primary ? "1" : "0"]
         var curves: [[String]] = []
         var means: [Double] = []
         for (i, step) in steps.enumerated() {
             let xs = returns[(i * episodes)..<((i + 1) * episodes)]
             for (e, r) in xs.enumerated() {
-                curves.append(head + [String(step), selection.rawValue, String(e), csvNumber(r)])
+                curves.append(head + [String(step)] + rule + [String(e), csvNumber(r)])
             }
             means.append(xs.reduce(0, +) / Double(max(xs.count, 1)))
         }
@@ -44,11 +48,11 @@ enum MuJoCoTables {
         let k = finalCount(points: means.count)
         let final = means.suffix(k).reduce(0, +) / Double(k)
         return ["mujoco_curves": curves,
-                "mujoco_final": [head + [selection.rawValue, csvNumber(final), String(k), String(steps.last ?? 0)]]]
+                "mujoco_final": [head + rule + [csvNumber(final), String(k), String(steps.last ?? 0)]]]
     }
 
     /// `mujoco_mean_curves` from `mujoco_curves`: per (campaign, agent, env, preset, steps,
-    /// selection) and evaluation step, each seed's mean over its episodes, then the mean, min
+    /// selection, primary) and evaluation step, each seed's mean over its episodes, then the mean, min
     /// and max over seeds. Groups in first-seen order, steps ascending.
     static func meanCurves(from curves: CSVTable) throws -> CSVTable {
         let col = Dictionary(uniqueKeysWithValues: curves.columns.enumerated().map { ($1, $0) })
@@ -56,7 +60,7 @@ enum MuJoCoTables {
         struct Cell { var sum = 0.0; var count = 0 }
         var groups: [[String]] = [], perSeed: [[String]: [Int: [String: Cell]]] = [:]
         for row in curves.rows {
-            let key = ["campaign", "agent", "env", "preset", "steps", "selection"].map { field(row, $0) }
+            let key = ["campaign", "agent", "env", "preset", "steps", "selection", "primary"].map { field(row, $0) }
             guard let step = Int(field(row, "step")), let value = Double(field(row, "return")) else {
                 throw InputError("mujoco_curves: unreadable step or return in \(row)")
             }

@@ -250,5 +250,9 @@ extension TrainingSchedule {
         c.range(updateEvery, 1...100_000, p + ".updateEvery")
         c.range(evaluationEvery, 0...100_000_000, p + ".evaluationEvery")
         c.range(evaluationEpisodes, 1...1000, p + ".evaluationEpisodes")
+        if let more = additionalEvaluationSelections {
+            c.require(!more.contains(evaluationSelection) && Set(more).count == more.count, p + ".additionalEvaluationSelections",
+                      "must not repeat a rule or name the main one (\(evaluationSelection.rawValue))")
+        }
     }
 }

@@ -51,8 +51,19 @@ public struct TrainReporter: ResultReporter {
                    csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? ""]
         var out = ["train_runs": [run], "train_curves": curves]
         if EnvCatalog.entry(config.env)?.family == .mujoco {
-            out.merge(MuJoCoTables.rows(file: name, path: file.path, config: config, steps: steps, returns: returns.values,
-                                        selection: config.schedule.evaluationSelection)) { a, _ in a }
+            var played = [(config.schedule.evaluationSelection, returns.values, true)]
+            for rule in config.schedule.additionalEvaluationSelections ?? [] {
+                let more = try g.read("eval_returns_\(rule.rawValue)", as: Double.self).values
+                guard more.count == returns.values.count else {
+                    throw InputError("\(file.path): eval_returns_\(rule.rawValue) does not match eval_returns")
+                }
+                played.append((rule, more, false))
+            }
+            for (rule, values, primary) in played {
+                let rows = MuJoCoTables.rows(file: name, path: file.path, config: config, steps: steps, returns: values,
+                                             selection: rule, primary: primary)
+                out.merge(rows) { $0 + $1 }
+            }
         }
         return out
     }

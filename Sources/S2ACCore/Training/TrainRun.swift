@@ -72,6 +72,12 @@ public struct TrainRunConfig: Equatable, Sendable {
         if let evalEpisodes { schedule.evaluationEpisodes = evalEpisodes }
         schedule.trainingSelection = entry.trainingSelection
         schedule.evaluationSelection = entry.evaluationSelection
+        // On MuJoCo the particle agents that test by softmax or max play every evaluation point
+        // under the other rule too, as the authors' code logs both (the multigoal campaign runs
+        // its own tests under every rule).
+        if entry.selectsAmongParticles && spec.family == .mujoco, let other = Self.otherParticleRule(entry.evaluationSelection) {
+            schedule.additionalEvaluationSelections = [other]
+        }
         let actionLimit = spec.isMultigoal ? 1.0 : try MuJoCoEnvs.make(env).actionHigh.max().map(Double.init) ?? 1
         let agentConfig = entry.preset(AgentPresetRequest(preset: preset, env: spec, alpha: alpha, actionLimit: actionLimit))
         if let own = entry.schedule { schedule = own(agentConfig, schedule) }
@@ -79,6 +85,15 @@ public struct TrainRunConfig: Equatable, Sendable {
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset,
                               checkpointEvery: checkpointEvery, agentConfig: agentConfig,
                               batchSize: sizes.batch, replaySize: sizes.replay, schedule: schedule)
+    }
+
+    /// The other of the two Q-based test rules (`softmax` <-> `max`), nil for any other rule.
+    static func otherParticleRule(_ rule: ActionSelection) -> ActionSelection? {
+        switch rule {
+        case .softmax: return .max
+        case .max: return .softmax
+        default: return nil
+        }
     }
 
     /// SAC's configuration of a preset; its batch and replay sizes are every agent's.

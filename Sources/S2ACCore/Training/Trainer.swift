@@ -25,6 +25,10 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
     public var evaluationSelection: ActionSelection
     /// How the agent acts while training (SAC: `sample`; S2AC: `random`).
     public var trainingSelection: ActionSelection
+    /// Further rules each evaluation point is also played with, stored beside the main one
+    /// (`eval_returns_<rule>`): the S2AC agents on MuJoCo add `max` to `softmax`, as the
+    /// authors' code logs both. Absent from a configuration that has none.
+    public var additionalEvaluationSelections: [ActionSelection]? = nil
 
     public static func paper(steps: Int, batchSize: Int) -> TrainingSchedule {
         TrainingSchedule(name: "paper", totalSteps: steps, startSteps: 0, updateAfter: batchSize, updateEvery: 1,
@@ -99,6 +103,11 @@ public final class Trainer {
     public private(set) var episodeReturns: [(step: Int, value: Double)] = []
     /// Evaluation points: step and the undiscounted (raw) return of each test episode.
     public private(set) var evaluations: [(step: Int, returns: [Double])] = []
+    /// The same points under each of `schedule.additionalEvaluationSelections`: per point, the
+    /// return of each test episode.
+    public private(set) var additionalEvaluations: [ActionSelection: [[Double]]] = [:]
+    /// The evaluation environment and its copies, one per test episode of a point.
+    private var evaluationEnvs: [any Env]
     public private(set) var lastMetrics: UpdateMetrics?
     /// Where training diverged: the first update whose loss (or other reported value) is not
     /// finite, or the first evaluation with a non-finite return; `run` stops after that step.
@@ -118,6 +127,7 @@ public final class Trainer {
         precondition(env.observationDimension == agent.observationDimension && env.actionDimension == agent.actionDimension,
                      "agent and environment dimensions differ")
         self.agent = agent; self.env = env; self.evaluationEnv = evaluationEnv; self.schedule = schedule
+        evaluationEnvs = [evaluationEnv]
         envResetRNG = seed.stream(.envReset); explorationRNG = seed.stream(.exploration)
         minibatchRNG = seed.stream(.minibatch); updateRNG = seed.stream(named: "agent-update")
         evaluationRNG = seed.stream(.evaluation)
@@ -160,7 +170,13 @@ public final class Trainer {
         if schedule.evaluationEvery > 0 && step % schedule.evaluationEvery == 0 {
             let returns = evaluate()
             evaluations.append((step, returns))
-            if divergence == nil, let bad = returns.first(where: { !$0.isFinite }) {
+            var all = returns
+            for rule in schedule.additionalEvaluationSelections ?? [] {
+                let more = evaluate(selection: rule)
+                additionalEvaluations[rule, default: []].append(more)
+                all += more
+            }
+            if divergence == nil, let bad = all.first(where: { !$0.isFinite }) {
                 divergence = "evaluation at step \(step): a test return is \(bad)"
             }
         }
@@ -261,20 +277,40 @@ public final class Trainer {
     }
 
     /// Undiscounted returns of `schedule.evaluationEpisodes` test episodes on the evaluation
-    /// environment, acting by `schedule.evaluationSelection` with the evaluation stream.
-    public func evaluate() -> [Double] {
-        (0..<schedule.evaluationEpisodes).map { _ in
-            var obs = evaluationEnv.reset(using: &evaluationRNG)
-            var total = 0.0
-            while true {
-                let x = Tensor(obs.map { Float($0) }, shape: [1, evaluationEnv.observationDimension])
-                let a = agent.act(observations: x, selection: schedule.evaluationSelection, using: &evaluationRNG).scalars
-                let r = evaluationEnv.step(a)
-                total += r.reward
-                obs = r.observation
-                if r.terminated || r.truncated { return total }
+    /// environment, acting by `selection` (default `schedule.evaluationSelection`) with the
+    /// evaluation stream. The episodes run side by side, each in its own copy of the
+    /// environment: all are reset in turn, then every time step selects the actions of all
+    /// episodes still running in one `act` call (one batched pass through the networks).
+    public func evaluate(selection: ActionSelection? = nil) -> [Double] {
+        let rule = selection ?? schedule.evaluationSelection
+        let n = schedule.evaluationEpisodes
+        let (d, k) = (evaluationEnv.observationDimension, evaluationEnv.actionDimension)
+        while evaluationEnvs.count < n {
+            // Environments come from the catalog by id; a copy is a fresh one of the same id.
+            guard let copy = try? EnvCatalog.spec(evaluationEnv.id).make() else {
+                preconditionFailure("no environment '\(evaluationEnv.id)' in the catalog to copy for test episodes")
             }
+            evaluationEnvs.append(copy)
         }
+        var observations = (0..<n).map { evaluationEnvs[$0].reset(using: &evaluationRNG) }
+        var totals = [Double](repeating: 0, count: n)
+        var live = Array(0..<n), input: [Float] = []
+        input.reserveCapacity(n * d)
+        while !live.isEmpty {
+            input.removeAll(keepingCapacity: true)
+            for i in live { for v in observations[i] { input.append(Float(v)) } }
+            let actions = agent.act(observations: Tensor(input, shape: [live.count, d]), selection: rule,
+                                    using: &evaluationRNG).scalars
+            var running: [Int] = []
+            for (row, i) in live.enumerated() {
+                let r = evaluationEnvs[i].step(Array(actions[(row * k)..<((row + 1) * k)]))
+                totals[i] += r.reward
+                observations[i] = r.observation
+                if !(r.terminated || r.truncated) { running.append(i) }
+            }
+            live = running
+        }
+        return totals
     }
 
     private func reportProgress(end: Int) {
@@ -297,6 +333,10 @@ public final class Trainer {
         let episodes = schedule.evaluationEpisodes
         try group.write("eval_steps", evaluations.map(\.step))
         try group.write("eval_returns", evaluations.flatMap(\.returns), shape: [evaluations.count, episodes])
+        for rule in schedule.additionalEvaluationSelections ?? [] {
+            let points = additionalEvaluations[rule] ?? []
+            try group.write("eval_returns_\(rule.rawValue)", points.flatMap { $0 }, shape: [points.count, episodes])
+        }
         try group.write("episode_end_steps", episodeReturns.map(\.step))
         try group.write("episode_returns", episodeReturns.map(\.value))
         try writeUpdateLog(to: group.createGroup("updates"))
@@ -333,6 +373,9 @@ public final class Trainer {
         try group.write("episode_returns", episodeReturns.map(\.value))
         try group.write("eval_steps", evaluations.map(\.step))
         try group.write("eval_returns", evaluations.flatMap(\.returns))
+        for rule in schedule.additionalEvaluationSelections ?? [] {
+            try group.write("eval_returns_\(rule.rawValue)", (additionalEvaluations[rule] ?? []).flatMap { $0 })
+        }
         try writeUpdateLog(to: group.createGroup("updates"))
     }
 
@@ -399,6 +442,12 @@ public final class Trainer {
             updateLog[name] = values
         }
         evaluations = evalSteps.enumerated().map { i, s in (s, Array(evalReturns[(i * k)..<((i + 1) * k)])) }
+        additionalEvaluations = [:]
+        for rule in schedule.additionalEvaluationSelections ?? [] {
+            let values = try group.read("eval_returns_\(rule.rawValue)", as: Double.self).values
+            guard values.count == evalSteps.count * k else { throw InputError("\(where_): inconsistent checkpoint") }
+            additionalEvaluations[rule] = evalSteps.indices.map { Array(values[($0 * k)..<(($0 + 1) * k)]) }
+        }
         // Rebuild the environment: the same reset, then the episode's actions.
         var g = episodeStartRNG
         var obs = env.reset(using: &g)
