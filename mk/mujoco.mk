@@ -21,7 +21,7 @@ MUJOCO_RLIABLE_ARGS ?=
 
 MUJOCO_GRID = --preset $(MUJOCO_PRESET) --seeds $(SEEDS) --out $(MUJOCO_OUT) $(MUJOCO_ARGS)
 
-mujoco: build
+mujoco: build assets
 ifeq ($(LAUNCHER),slurm)
 	$(BIN)/mujoco-curves $(MUJOCO_GRID) $(CAMPAIGN_LAUNCH_BASE)
 else
@@ -29,12 +29,12 @@ else
 	$(MAKE) --no-print-directory mujoco-tables
 endif
 
-mujoco-status: build
+mujoco-status: build assets
 	$(BIN)/mujoco-curves $(MUJOCO_GRID) --status
 
 # The report step by hand (after a Slurm array): missing or failed runs with their task ids and
 # logs, then the tables and pictures of the runs there are.
-mujoco-report: build
+mujoco-report: build assets
 	-$(BIN)/mujoco-curves $(MUJOCO_GRID) --report
 	$(MAKE) --no-print-directory mujoco-tables
 
@@ -49,7 +49,7 @@ mujoco-tables:
 	$(BIN)/report --results $(MUJOCO_RESULTS)
 
 # The whole pipeline at smoke size, one seed, in a results folder of its own: part of `make test`.
-mujoco-smoke: build
+mujoco-smoke: build assets
 	rm -rf .build/mujoco-smoke
 	$(MAKE) mujoco PRESET=smoke SEEDS=1 JOBS=2 MUJOCO_RLIABLE_ARGS="--reps 500" MUJOCO_RESULTS=.build/mujoco-smoke
 	test -s .build/mujoco-smoke/tables/mujoco_mean_curves.csv && test -s .build/mujoco-smoke/figures/mujoco/smoke/fig8_raw.png \
