@@ -26,6 +26,7 @@ public final class LocalLauncher {
     /// succeeded).
     public func run<Spec: CampaignRunSpec>(_ pending: [Spec], arguments: (Spec) -> [String]) throws -> [String] {
         StopSignals.install()
+        fflush(stdout)  // what the campaign printed before its first run
         var queue = pending[...]
         var running: [(process: Process, spec: Spec)] = []
         var failed: [String] = []
@@ -64,6 +65,9 @@ public final class LocalLauncher {
                 print(String(format: "%@: %d/%d runs finished (%@), %.0f CPU s, %@ elapsed, about %@ left",
                              name, done, pending.count, r.spec.runID, childrenCPUSeconds() - cpuStart,
                              formatDuration(elapsed), done == pending.count ? "0 s" : formatDuration(left)))
+                // Standard output is block-buffered when it is a file or a pipe (a log, `tee`, a
+                // Slurm job): the line must reach it when the run finishes, not at exit.
+                fflush(stdout)
                 return true
             }
         }

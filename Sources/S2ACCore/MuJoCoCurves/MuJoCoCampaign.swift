@@ -94,8 +94,9 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
     public var checkpointName: String { runCheckpointPath(fileName) }
     public var resultKind: String { "train" }
     public func configJSON() throws -> String { try canonicalJSON(train) }
-    /// The agent's measured cost per step times the steps (only the order and the ratios matter).
-    public var relativeCost: Double { (AgentCatalog.entry(agent)?.relativeCost ?? 1000) * Double(preset.steps) }
+    /// The agent's measured MuJoCo cost per step times the steps (only the order and the ratios
+    /// matter: Hopper's costs stand for every environment's).
+    public var relativeCost: Double { (AgentCatalog.entry(agent)?.mujocoCost ?? 1000) * Double(preset.steps) }
 
     /// A complete run holds its evaluations and reached its last step.
     public func hasAllParts(_ file: HDF5File) -> Bool {

@@ -68,6 +68,9 @@ public struct AgentEntry: Sendable {
     /// CPU seconds of one quick multigoal run (2000 steps) on the development machine: only the
     /// order matters (campaigns start their longest runs first).
     public let relativeCost: Double
+    /// CPU seconds of 1000 paper-preset Hopper-v4 steps on the development machine (README,
+    /// "MuJoCo learning curves"): the MuJoCo campaign's order and time left.
+    public var mujocoCost: Double = 0
     /// Fields of the agent's configuration that another field sets (`train --set` refuses them
     /// and names the other).
     var fieldsSetElsewhere: [String: String] = [:]
@@ -187,7 +190,7 @@ public enum AgentCatalog {
             summary: "S2AC with a learned state-dependent q0 (the paper's main agent)",
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .random, evaluationSelection: .softmax, selectsAmongParticles: true,
-            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhiTheta"]) { $1 }, relativeCost: 595,
+            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhiTheta"]) { $1 }, relativeCost: 595, mujocoCost: 291,
             preset: { .s2acPhiTheta(TrainRunConfig.s2acConfig($0)) },
             build: { config, shape, rng in
                 guard case .s2acPhiTheta(let c) = config else { throw AgentCatalog.mismatch("s2ac-phi-theta", config) }
@@ -199,7 +202,7 @@ public enum AgentCatalog {
             summary: "S2AC with a fixed q0 = N(0, sigma_p0^2 I)",
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .random, evaluationSelection: .softmax, selectsAmongParticles: true,
-            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhi", .sigmaP0: "s2ac.sigmaP0"]) { $1 }, relativeCost: 190,
+            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhi", .sigmaP0: "s2ac.sigmaP0"]) { $1 }, relativeCost: 190, mujocoCost: 594,
             preset: { .s2acPhi(TrainRunConfig.s2acConfig($0)) },
             build: { config, shape, rng in
                 guard case .s2acPhi(let c) = config else { throw AgentCatalog.mismatch("s2ac-phi", config) }
@@ -211,7 +214,7 @@ public enum AgentCatalog {
             summary: "Soft Actor-Critic with a squashed Gaussian policy",
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
-            options: [.criticHidden: "sac.criticHidden", .actorHidden: "sac.actorHidden"], relativeCost: 6,
+            options: [.criticHidden: "sac.criticHidden", .actorHidden: "sac.actorHidden"], relativeCost: 6, mujocoCost: 12.5,
             fieldsSetElsewhere: ["sac.batchSize": "batchSize", "sac.replaySize": "replaySize"],
             preset: { r in
                 var c = TrainRunConfig.sacConfig(preset: r.preset, env: r.env.id)
@@ -229,7 +232,7 @@ public enum AgentCatalog {
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .random, evaluationSelection: .softmax, selectsAmongParticles: true,
             options: [.particles: "sql.particles", .bandwidth: "sql.bandwidth", .criticHidden: "sql.criticHidden",
-                      .actorHidden: "sql.actorHidden"], relativeCost: 40,
+                      .actorHidden: "sql.actorHidden"], relativeCost: 40, mujocoCost: 66,
             preset: { r in
                 var c = TrainRunConfig.presetConfig(SQLConfig.self, preset: r.preset, env: r.env.id)
                 if let alpha = r.alpha { c.setAlpha(alpha) }
@@ -245,7 +248,7 @@ public enum AgentCatalog {
             summary: "SAC with a normalizing-flow policy",
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
-            options: [:], relativeCost: 7,
+            options: [:], relativeCost: 7, mujocoCost: 14.8,
             fieldsSetElsewhere: ["sacNF.sac.batchSize": "batchSize", "sacNF.sac.replaySize": "replaySize"],
             preset: { r in
                 var c = TrainRunConfig.presetConfig(SACNFConfig.self, preset: r.preset, env: r.env.id)
@@ -262,7 +265,7 @@ public enum AgentCatalog {
             summary: "S2AC(φ,θ) with the amortized sampler f_psi acting in tests (Alg. 2)",
             learning: .offPolicy, experiments: [.multigoal, .mujoco, .table1],
             trainingSelection: .random, evaluationSelection: .amortized, selectsAmongParticles: true,
-            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhiTheta"]) { $1 }, relativeCost: 680,
+            options: s2acOptions.merging([.svgdSteps: "s2ac.stepsPhiTheta"]) { $1 }, relativeCost: 680, mujocoCost: 326,
             preset: { .s2acPhiThetaPsi(TrainRunConfig.s2acConfig($0), amortized: TrainRunConfig.amortizedConfig(preset: $0.preset)) },
             build: { config, shape, rng in
                 guard case .s2acPhiThetaPsi(let c, let a) = config else { throw AgentCatalog.mismatch("s2ac-phi-theta-psi", config) }
@@ -274,7 +277,7 @@ public enum AgentCatalog {
             summary: "Deep deterministic policy gradient (cleanrl's settings; a Fig 8 baseline)",
             learning: .offPolicy, experiments: [.mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
-            options: [.criticHidden: "ddpg.criticHidden", .actorHidden: "ddpg.actorHidden"], relativeCost: 15,
+            options: [.criticHidden: "ddpg.criticHidden", .actorHidden: "ddpg.actorHidden"], relativeCost: 15, mujocoCost: 13.0,
             fieldsSetElsewhere: ["ddpg.batchSize": "batchSize", "ddpg.replaySize": "replaySize"],
             // The paper's authors ran no DDPG: `paper` and `authors-code` both take the reference
             // implementation's settings.
@@ -294,7 +297,7 @@ public enum AgentCatalog {
             summary: "Proximal policy optimisation, on-policy (cleanrl's settings; a Fig 8 baseline)",
             learning: .onPolicy, experiments: [.mujoco, .table1],
             trainingSelection: .sample, evaluationSelection: .mean, selectsAmongParticles: false,
-            options: [.criticHidden: "ppo.criticHidden", .actorHidden: "ppo.actorHidden"], relativeCost: 1,
+            options: [.criticHidden: "ppo.criticHidden", .actorHidden: "ppo.actorHidden"], relativeCost: 1, mujocoCost: 0.27,
             preset: { .ppo($0.preset == "smoke" ? .smoke(envID: $0.env.id) : .paper(envID: $0.env.id)) },
             build: { config, shape, rng in
                 guard case .ppo(let c) = config else { throw AgentCatalog.mismatch("ppo", config) }
