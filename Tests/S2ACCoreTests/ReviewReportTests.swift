@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import S2ACCore
+@testable import S2ACCore
 
 /// The paper's claims file, the rules' verdicts, and the reviewer's page `report` writes.
 @Suite struct ReviewReportTests {
@@ -139,6 +139,28 @@ import S2ACCore
         d.sources[1] = source("bbbb", "cluster")
         let mixed = ReviewPage(claims: [claim], data: d, resultsFolder: makeTemporaryFolder("review-merge"), claimsFile: "c.csv")
         #expect(mixed.renderMarkdown(pictureBase: "../").contains("2 different commits (aaaa, bbbb)"))
+    }
+
+    /// Seeds of one experiment pooled under one commit must share their configuration; the page
+    /// names a group whose files differ (other agents' configurations may differ freely).
+    @Test func filesOfOneExperimentWithDifferentConfigurationsAreNamed() throws {
+        var d = Self.data(["fig4c": [["m": "10", "components": "1", "est": "1", "budget": "quick"],
+                                     ["m": "10", "components": "2", "est": "2", "budget": "quick"]]])
+        func source(_ agent: String, _ seed: Int, steps: Int) -> ResultData.Source {
+            let json = #"{"agent":"\#(agent)","env":"Hopper-v4","seed":\#(seed),"schedule":{"totalSteps":\#(steps),"updateEvery":1}}"#
+            var p = Provenance.current(kind: "train", configJSON: json, seed: seed)
+            p.gitCommit = "cccc"
+            return ResultData.Source(file: "runs/\(agent)_\(seed).h5", provenance: p, budget: "quick", steps: steps, seeds: [seed])
+        }
+        d.sources = [source("sac", 0, steps: 2000), source("sac", 1, steps: 2000), source("ppo", 0, steps: 4096)]
+        let claim = PaperClaim(id: "t", artefact: "Fig 4c", claim: "grows", paper: "", location: "",
+                               rule: try ClaimRule(parsing: "increasing table=fig4c; x=components; value=est; group=m"))
+        let page = { ReviewPage(claims: [claim], data: d, resultsFolder: makeTemporaryFolder("review-config"), claimsFile: "c.csv") }
+        #expect(page().configurationNotes([0, 1, 2]).isEmpty)
+        d.sources.append(source("sac", 2, steps: 1000))
+        let notes = page().configurationNotes([0, 1, 2, 3])
+        #expect(notes.count == 1 && notes[0].contains("3 files of train") && notes[0].contains("agent sac")
+                && notes[0].contains("schedule.totalSteps (2000 | 1000)") && !notes[0].contains("seed ("), "\(notes)")
     }
 
     // MARK: the page from real run files, in Chromium

@@ -132,28 +132,33 @@ public func isRegularFile(_ path: String) -> Bool {
 /// The entries of two JSON texts that differ, as "path: stored -> expected", by flattening
 /// both into dotted paths; unparseable text is reported as a whole.
 public func configurationDifferences(_ stored: String, _ expected: String) -> [String] {
-    func flatten(_ text: String) -> [String: String]? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }
-        var out: [String: String] = [:]
-        func walk(_ value: Any, _ path: String) {
-            if let d = value as? [String: Any] {
-                for (k, v) in d { walk(v, path.isEmpty ? k : path + "." + k) }
-            } else if let a = value as? [Any] {
-                // Arrays of scalars compare as one value; arrays of objects element by element.
-                if a.allSatisfy({ !($0 is [String: Any]) && !($0 is [Any]) }) {
-                    out[path] = "[" + a.map { "\($0)" }.joined(separator: ",") + "]"
-                } else {
-                    for (i, v) in a.enumerated() { walk(v, "\(path)[\(i)]") }
-                }
-            } else {
-                out[path] = "\(value)"
-            }
-        }
-        walk(object, "")
-        return out
+    guard let a = flattenedConfiguration(stored), let b = flattenedConfiguration(expected) else {
+        return ["the configuration text differs"]
     }
-    guard let a = flatten(stored), let b = flatten(expected) else { return ["the configuration text differs"] }
     return Set(a.keys).union(b.keys).sorted().compactMap { k in
         a[k] == b[k] ? nil : "\(k): \(a[k] ?? "absent") -> \(b[k] ?? "absent")"
     }
+}
+
+/// A configuration's JSON as dotted paths to values (`schedule.totalSteps` -> "2000"); arrays of
+/// scalars are one value, arrays of objects are entered element by element (`a[0].b`). Nil
+/// when the text is not JSON.
+public func flattenedConfiguration(_ text: String) -> [String: String]? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }
+    var out: [String: String] = [:]
+    func walk(_ value: Any, _ path: String) {
+        if let d = value as? [String: Any] {
+            for (k, v) in d { walk(v, path.isEmpty ? k : path + "." + k) }
+        } else if let a = value as? [Any] {
+            if a.allSatisfy({ !($0 is [String: Any]) && !($0 is [Any]) }) {
+                out[path] = "[" + a.map { "\($0)" }.joined(separator: ",") + "]"
+            } else {
+                for (i, v) in a.enumerated() { walk(v, "\(path)[\(i)]") }
+            }
+        } else {
+            out[path] = "\(value)"
+        }
+    }
+    walk(object, "")
+    return out
 }

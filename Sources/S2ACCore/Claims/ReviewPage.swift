@@ -173,6 +173,42 @@ public struct ReviewPage {
         return "These results come from \(commits.count) different commits (\(commits.sorted().map { String($0.prefix(10)) }.joined(separator: ", "))); they are pooled."
     }
 
+    /// Run files that should share a configuration but do not. Files of one kind, budget and
+    /// commit that name the same agent, environment and alpha (every configuration entry whose
+    /// last name is `agent`, `env`, `evaluationEnv` or `alpha`) are seeds of one experiment and
+    /// must agree on every entry but their seeds; each group that does not is named with the
+    /// entries that differ (a run made with `--set`, say, pooled with the campaign's own).
+    func configurationNotes(_ indices: [Int]) -> [String] {
+        func last(_ path: String) -> String {
+            String(path.split(separator: ".").last ?? "").replacingOccurrences(of: #"\[\d+\]$"#, with: "", options: .regularExpression)
+        }
+        let axes: Set<String> = ["agent", "env", "evaluationEnv", "alpha"]
+        var order: [String] = [], groups: [String: [(file: String, config: [String: String])]] = [:], names: [String: String] = [:]
+        for i in indices {
+            let s = data.sources[i], p = s.provenance
+            guard let flat = flattenedConfiguration(p.configJSON) else { continue }
+            let identity = flat.filter { axes.contains(last($0.key)) }.map { "\(last($0.key)) \($0.value)" }
+            let named = Array(Set(identity)).sorted().joined(separator: ", ")
+            let key = [p.kind, s.budget, p.gitCommit, named].joined(separator: "\u{1}")
+            if groups[key] == nil { order.append(key); names[key] = "\(p.kind) (\(s.budget.isEmpty ? "no budget" : s.budget), commit \(p.gitCommit.prefix(10)))" + (named.isEmpty ? "" : ", \(named)") }
+            groups[key, default: []].append((s.file, flat.filter { last($0.key) != "seed" }))
+        }
+        return order.compactMap { key in
+            let files = groups[key]!
+            guard files.count > 1 else { return nil }
+            let paths = Set(files.flatMap { $0.config.keys }).sorted()
+            let differing = paths.compactMap { path -> String? in
+                var values: [String] = []
+                for f in files { let v = f.config[path] ?? "absent"; if !values.contains(v) { values.append(v) } }
+                return values.count > 1 ? "\(path) (\(values.prefix(3).joined(separator: " | ")))" : nil
+            }
+            guard !differing.isEmpty else { return nil }
+            return "Configurations differ within one experiment: \(files.count) files of \(names[key]!) disagree on "
+                + differing.prefix(4).joined(separator: "; ") + (differing.count > 4 ? " and \(differing.count - 4) more" : "")
+                + "; e.g. \(files[0].file), \(files[1].file). Their numbers are pooled above."
+        }
+    }
+
     var total: Int { counts.values.reduce(0, +) }
 
     /// Budgets used, by family of artefacts.
@@ -254,6 +290,7 @@ public struct ReviewPage {
                 }
                 o += "</table>\n"
                 if let note = commitNote(s.sources) { o += "<p>\(h(note))</p>\n" }
+                for note in configurationNotes(s.sources) { o += "<p class=\"differs\">\(h(note))</p>\n" }
             }
             o += "</section>\n"
         }
@@ -286,6 +323,7 @@ public struct ReviewPage {
                 for g in sourceGroups(s.sources) { o += "| \(g.kind) | \(g.budget) | \(g.files) | \(g.seeds) | \(g.steps) | \(g.commit) | \(m(g.host)) | \(m(g.example)) |\n" }
                 o += "\n"
                 if let note = commitNote(s.sources) { o += note + "\n\n" }
+                for note in configurationNotes(s.sources) { o += "**\(m(note))**\n\n" }
             }
         }
         return o
