@@ -41,6 +41,23 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var output: String = "Results/bench/agents.csv"
 
+    @Option(help: "Observation x action sizes every agent is timed at, comma-separated (Hopper 11x3, multigoal 2x2; HalfCheetah 17x6, Ant with contact forces 111x8, Humanoid 376x17). The PyTorch column covers 11x3 and 2x2.")
+    var dims: String = "11x3,2x2"
+
+    @Option(help: "Observations of the batched action selection (action_batch_ms: one act for this many observations, a time step of an evaluation point with this many test episodes running).")
+    var actionBatch: Int = 100
+
+    /// `--dims` as (observation, action) sizes.
+    func dimensionPairs() throws -> [(obs: Int, act: Int)] {
+        try dims.split(separator: ",").map { item in
+            let parts = item.split(separator: "x").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let o = parts[0], let a = parts[1], (1...10_000).contains(o), (1...1000).contains(a) else {
+                throw ValidationError("--dims takes OBSxACT sizes such as 11x3, got '\(item)'")
+            }
+            return (o, a)
+        }
+    }
+
     /// Every agent of the catalog.
     static var agentNames: [String] { AgentCatalog.ids }
 
@@ -67,6 +84,8 @@ struct BenchAgents: ParsableCommand {
         try requireRange(repetitions, 1...10_000, flag: "repetitions")
         try requireRange(warmup, 0...10_000, flag: "warmup")
         try requireRange(rounds, 1...100, flag: "rounds")
+        try requireRange(actionBatch, 1...10_000, flag: "action-batch")
+        _ = try dimensionPairs()
         let unknown = selectedAgents.filter { !Self.agentNames.contains($0) }
         if selectedAgents.isEmpty || !unknown.isEmpty {
             throw ValidationError("--agents must list some of \(Self.agentNames.joined(separator: ", ")), got '\(agents)'")
@@ -121,7 +140,7 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
-        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core"]
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core,action_batch,action_batch_ms"]
         for t in threadCounts { lines += try measure(threads: t) }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -146,7 +165,7 @@ struct BenchAgents: ParsableCommand {
         for entry in AgentCatalog.all where selected.contains(entry.id) && entry.learning == .offPolicy {
             let id = entry.id, twin = Self.torchTwins[id]
             let config = try TrainRunConfig.resolve(agent: id, env: "Hopper-v4", preset: twin?.preset ?? "paper", seed: 0)
-            for (obs, act) in [(11, 3), (2, 2)] {
+            for (obs, act) in try dimensionPairs() {
                 let built = try config.makeAgent(observationDimension: obs, actionDimension: act, actionLimit: 1, using: &rng)
                 guard let agent = built as? any OffPolicyAgent else { continue }
                 cases.append((agent, config.agentConfig.samplerSteps, config.agentConfig.particles,
@@ -155,20 +174,21 @@ struct BenchAgents: ParsableCommand {
         }
         // Per case: the matrix products of one update (the FLOP count and the replayed floor),
         // a batch, a state, and the medians of every round.
-        struct Measured { var update: [Double] = [], action: [Double] = [], gemm: [Double] = [] }
-        var setups: [(batch: ReplayBatch, state: Tensor<Float>, counter: MatmulFLOPCounter)] = []
+        struct Measured { var update: [Double] = [], action: [Double] = [], gemm: [Double] = [], batched: [Double] = [] }
+        var setups: [(batch: ReplayBatch, state: Tensor<Float>, states: Tensor<Float>, counter: MatmulFLOPCounter)] = []
         for (agent, _, _, _) in cases {
             let batch = benchBatch(size: batchSize, obs: agent.observationDimension, act: agent.actionDimension, using: &rng)
             let state = Tensor<Float>.randomNormal([1, agent.observationDimension], using: &rng)
+            let states = Tensor<Float>.randomNormal([actionBatch, agent.observationDimension], using: &rng)
             let counter = MatmulFLOPCounter.recording { _ = agent.update(batch: batch, using: &rng) }.counter
-            setups.append((batch, state, counter))
+            setups.append((batch, state, states, counter))
             if listGemm { printGemmShapes(agent: agent, counter.calls) }
         }
         var measured = [Measured](repeating: Measured(), count: cases.count)
         var torchRounds: [String: [(Double, Double)]] = [:]
         for _ in 0..<rounds {
             for (c, (agent, _, _, selection)) in cases.enumerated() {
-                let (batch, state, counter) = setups[c]
+                let (batch, state, states, counter) = setups[c]
                 for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
                 var up: [Double] = [], ac: [Double] = []
                 for _ in 0..<repetitions {
@@ -181,7 +201,10 @@ struct BenchAgents: ParsableCommand {
                 let products = GemmReplay(counter.calls)
                 for _ in 0..<warmup { products.run() }
                 let gm = (0..<repetitions).map { _ in seconds(products.run) }
+                _ = agent.act(observations: states, selection: selection, using: &rng)
+                let bm = (0..<repetitions).map { _ in seconds { _ = agent.act(observations: states, selection: selection, using: &rng) } }
                 measured[c].update.append(median(up)); measured[c].action.append(median(ac)); measured[c].gemm.append(median(gm))
+                measured[c].batched.append(median(bm))
                 // The peak again, next to the case, so a busy spell at the start cannot inflate the ratio.
                 peak = max(peak, peakGFLOPS(probe, threads: threads))
             }
@@ -201,7 +224,7 @@ struct BenchAgents: ParsableCommand {
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
                         fmt(gflops), fmt(gflops / peak), fmt(median(measured[c].gemm) * 1e3), fmt(peak),
-                        blasCoreName].joined(separator: ",")
+                        blasCoreName, "\(actionBatch)", fmt(median(measured[c].batched) * 1e3)].joined(separator: ",")
             print(line)
             lines.append(line)
         }
