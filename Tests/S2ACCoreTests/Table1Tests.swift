@@ -18,13 +18,13 @@ import S2ACCore
         let names = Table1Registry.agentNames
         #expect(Array(names.prefix(4)) == ["sac", "sql", "s2ac-phi-theta", "s2ac-phi-theta-psi"])
         #expect(Set(names) == Set(TrainRunConfig.implementedAgents))
-        #expect(Table1Paper.value(agent: "s2ac-phi-theta", env: "Ant-v4") == 5.917 && Table1Paper.value(agent: "sac-nf", env: "Hopper-v4") == nil)
+        #expect(Table1Paper.value(agent: "s2ac-phi-theta", env: "Ant-v4-contact") == 5.917 && Table1Paper.value(agent: "sac-nf", env: "Hopper-v4") == nil)
     }
 
     @Test func smokeRunWritesCellsThatTheReportAndTheClaimsRead() throws {
         let folder = makeTemporaryFolder("table1")
         let out = folder + "/table1/table1.h5"
-        let r = try runSuiteTool("table1", ["--envs", "Hopper-v4,Ant-v4", "--threads", "1,2", "--reps", "3", "--warmup", "1",
+        let r = try runSuiteTool("table1", ["--envs", "Hopper-v4,Ant-v4-contact", "--threads", "1,2", "--reps", "3", "--warmup", "1",
                                             "--torch-python", "none", "--out", out])
         #expect(r.code == 0, "\(r.err)")
         let cells = Table1Registry.agentNames.count * 2 * 2
@@ -39,7 +39,7 @@ import S2ACCore
         func column(_ name: String) -> [String] { rows.map { $0[columns.firstIndex(of: name)!] } }
         #expect(Set(column("threads")) == ["1", "2"] && Set(column("reps")) == ["3"] && Set(column("torch_median_ms")) == [""])
         #expect(column("median_ms").allSatisfy { (Double($0) ?? -1) > 0 })
-        #expect(Set(column("action_dim")) == ["3", "8"] && Set(column("state_dim")) == ["11", "27"])
+        #expect(Set(column("action_dim")) == ["3", "8"] && Set(column("state_dim")) == ["11", "111"])
         let paper = zip(column("agent"), zip(column("env"), column("paper_value")))
         #expect(paper.allSatisfy { a, e in e.1 == (Table1Paper.value(agent: a, env: e.0).map { "\($0)" } ?? "") })
         // The report writes the table; every Table 1 claim reads it.

@@ -5,7 +5,7 @@ import Foundation
 /// hardware are not stated in the paper (presumably milliseconds on a GPU).
 public enum Table1Paper {
     /// The paper's columns, in its order.
-    public static let envs = ["Hopper-v4", "Walker2d-v4", "HalfCheetah-v4", "Ant-v4"]
+    public static let envs = ["Hopper-v4", "Walker2d-v4", "HalfCheetah-v4", "Ant-v4-contact"]
     /// The paper's rows, in its order, with one value per environment of `envs`.
     public static let rows: [(agent: String, values: [Double])] = [
         ("sac", [0.723, 0.714, 0.731, 0.708]),
