@@ -44,6 +44,9 @@ struct BenchAgents: ParsableCommand {
     @Option(help: "Observation x action sizes every agent is timed at, comma-separated (Hopper 11x3, multigoal 2x2; HalfCheetah 17x6, Ant with contact forces 111x8, Humanoid 376x17). The PyTorch column covers 11x3 and 2x2.")
     var dims: String = "11x3,2x2"
 
+    @Option(help: "Build every agent from this train preset (paper, authors-code, smoke) with its own test rule, instead of the PyTorch twins' presets; the PyTorch columns are then nan for every agent whose twin uses another preset.")
+    var preset: String?
+
     @Option(help: "Observations of the batched action selection (action_batch_ms: one act for this many observations, a time step of an evaluation point with this many test episodes running).")
     var actionBatch: Int = 100
 
@@ -85,6 +88,9 @@ struct BenchAgents: ParsableCommand {
         try requireRange(warmup, 0...10_000, flag: "warmup")
         try requireRange(rounds, 1...100, flag: "rounds")
         try requireRange(actionBatch, 1...10_000, flag: "action-batch")
+        if let preset, !TrainRunConfig.presets.contains(preset) {
+            throw ValidationError("--preset must be one of \(TrainRunConfig.presets.joined(separator: ", ")), got '\(preset)'")
+        }
         _ = try dimensionPairs()
         let unknown = selectedAgents.filter { !Self.agentNames.contains($0) }
         if selectedAgents.isEmpty || !unknown.isEmpty {
@@ -140,7 +146,7 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
-        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core,action_batch,action_batch_ms"]
+        var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core,action_batch,action_batch_ms,preset"]
         for t in threadCounts { lines += try measure(threads: t) }
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -161,22 +167,22 @@ struct BenchAgents: ParsableCommand {
         // (agent, svgd steps, particles, test-time selection), at Hopper's and multigoal's sizes,
         // each built by the catalog from its Hopper configuration. Off-policy agents only: an
         // on-policy agent (PPO) learns from a whole rollout, not from one minibatch.
-        var cases: [(agent: any OffPolicyAgent, steps: Int, particles: Int, selection: ActionSelection)] = []
+        var cases: [(agent: any OffPolicyAgent, steps: Int, particles: Int, selection: ActionSelection, preset: String)] = []
         for entry in AgentCatalog.all where selected.contains(entry.id) && entry.learning == .offPolicy {
-            let id = entry.id, twin = Self.torchTwins[id]
-            let config = try TrainRunConfig.resolve(agent: id, env: "Hopper-v4", preset: twin?.preset ?? "paper", seed: 0)
+            let id = entry.id, twin = Self.torchTwins[id].flatMap { preset == nil || $0.preset == preset ? $0 : nil }
+            let config = try TrainRunConfig.resolve(agent: id, env: "Hopper-v4", preset: preset ?? twin?.preset ?? "paper", seed: 0)
             for (obs, act) in try dimensionPairs() {
                 let built = try config.makeAgent(observationDimension: obs, actionDimension: act, actionLimit: 1, using: &rng)
                 guard let agent = built as? any OffPolicyAgent else { continue }
                 cases.append((agent, config.agentConfig.samplerSteps, config.agentConfig.particles,
-                              twin?.selection ?? config.schedule.evaluationSelection))
+                              twin?.selection ?? config.schedule.evaluationSelection, config.preset))
             }
         }
         // Per case: the matrix products of one update (the FLOP count and the replayed floor),
         // a batch, a state, and the medians of every round.
         struct Measured { var update: [Double] = [], action: [Double] = [], gemm: [Double] = [], batched: [Double] = [] }
         var setups: [(batch: ReplayBatch, state: Tensor<Float>, states: Tensor<Float>, counter: MatmulFLOPCounter)] = []
-        for (agent, _, _, _) in cases {
+        for (agent, _, _, _, _) in cases {
             let batch = benchBatch(size: batchSize, obs: agent.observationDimension, act: agent.actionDimension, using: &rng)
             let state = Tensor<Float>.randomNormal([1, agent.observationDimension], using: &rng)
             let states = Tensor<Float>.randomNormal([actionBatch, agent.observationDimension], using: &rng)
@@ -187,7 +193,7 @@ struct BenchAgents: ParsableCommand {
         var measured = [Measured](repeating: Measured(), count: cases.count)
         var torchRounds: [String: [(Double, Double)]] = [:]
         for _ in 0..<rounds {
-            for (c, (agent, _, _, selection)) in cases.enumerated() {
+            for (c, (agent, _, _, selection, _)) in cases.enumerated() {
                 let (batch, state, states, counter) = setups[c]
                 for _ in 0..<warmup { _ = agent.update(batch: batch, using: &rng); _ = agent.act(observations: state, selection: selection, using: &rng) }
                 var up: [Double] = [], ac: [Double] = []
@@ -216,15 +222,16 @@ struct BenchAgents: ParsableCommand {
             for (key, value) in torch { torchRounds[key, default: []].append(value) }
         }
         var lines: [String] = []
-        for (c, (agent, steps, particles, _)) in cases.enumerated() {
+        for (c, (agent, steps, particles, _, _)) in cases.enumerated() {
             let (obs, act) = (agent.observationDimension, agent.actionDimension)
             let u = median(measured[c].update), a = median(measured[c].action)
             let gflops = Double(setups[c].counter.flops) / u / 1e9
-            let t = torchRounds["\(agent.name)@\(obs)x\(act)"].map { (median($0.map(\.0)), median($0.map(\.1))) }
+            let twinned = preset == nil || Self.torchTwins[agent.name]?.preset == preset
+            let t = torchRounds["\(agent.name)@\(obs)x\(act)"].flatMap { twinned ? $0 : nil }.map { (median($0.map(\.0)), median($0.map(\.1))) }
             let line = [agent.name, "\(obs)x\(act)", "\(batchSize)", "\(particles)", "\(steps)", "\(threads)",
                         fmt(u * 1e3), t.map { fmt($0.0) } ?? "nan", fmt(a * 1e3), t.map { fmt($0.1) } ?? "nan",
                         fmt(gflops), fmt(gflops / peak), fmt(median(measured[c].gemm) * 1e3), fmt(peak),
-                        blasCoreName, "\(actionBatch)", fmt(median(measured[c].batched) * 1e3)].joined(separator: ",")
+                        blasCoreName, "\(actionBatch)", fmt(median(measured[c].batched) * 1e3), cases[c].preset].joined(separator: ",")
             print(line)
             lines.append(line)
         }

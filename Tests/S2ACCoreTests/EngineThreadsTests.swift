@@ -99,13 +99,14 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: folder + "/b.csv"))
         // Other environments' sizes, and the batched action selection of an evaluation step.
-        let d = try runSuiteTool("bench-agents", ["--agents", "sac", "--dims", "376x17", "--action-batch", "7", "--rounds", "1",
+        let d = try runSuiteTool("bench-agents", ["--agents", "sac", "--dims", "376x17", "--action-batch", "7", "--preset", "smoke", "--rounds", "1",
                                                   "--repetitions", "1", "--warmup", "0", "--torch-python", "", "--output", folder + "/d.csv"])
         #expect(d.code == 0, "\(d.err)")
         let lines = try String(contentsOfFile: folder + "/d.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
         let row = Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
-        #expect(lines.count == 2 && row["env_dims"] == "376x17" && row["action_batch"] == "7" && (Double(row["action_batch_ms"] ?? "") ?? 0) > 0)
-        for bad in [["--dims", "11"], ["--dims", "0x3"], ["--action-batch", "0"]] {
+        #expect(lines.count == 2 && row["env_dims"] == "376x17" && row["action_batch"] == "7" && (Double(row["action_batch_ms"] ?? "") ?? 0) > 0
+                && row["preset"] == "smoke" && row["torch_update_ms"] == "nan")
+        for bad in [["--dims", "11"], ["--dims", "0x3"], ["--action-batch", "0"], ["--preset", "fast"]] {
             let b = try runSuiteTool("bench-agents", ["--agents", "sac"] + bad + ["--output", folder + "/b.csv"])
             #expect(b.code == 2, "\(bad): \(b.err)")
         }
