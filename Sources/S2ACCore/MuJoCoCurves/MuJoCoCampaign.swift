@@ -50,9 +50,10 @@ public struct MuJoCoPreset: Codable, Equatable, Sendable {
             return MuJoCoPreset(name: "paper", trainPreset: "paper", agents: allAgents, envs: paperEnvs, steps: 1_000_000,
                                 evaluationEvery: 1000, evaluationEpisodes: 100, checkpointEvery: 10_000, overrides: [])
         case "authors-code":
-            // The authors' main.py schedule and sizes (10 test episodes every 1000 steps).
+            // The authors' main.py schedule and sizes: 10 test episodes every 400 steps
+            // (core.py, stats_steps_freq), for S2AC under max and softmax both.
             return MuJoCoPreset(name: "authors-code", trainPreset: "authors-code", agents: allAgents, envs: paperEnvs,
-                                steps: 1_000_000, evaluationEvery: 1000, evaluationEpisodes: 10, checkpointEvery: 10_000,
+                                steps: 1_000_000, evaluationEvery: 400, evaluationEpisodes: 10, checkpointEvery: 10_000,
                                 overrides: [])
         default:
             throw InputError("--preset must be one of \(names.joined(separator: ", ")), got '\(name)'")

@@ -35,9 +35,11 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
                          evaluationEvery: 1000, evaluationEpisodes: 10, evaluationSelection: .mean, trainingSelection: .sample)
     }
 
+    /// The authors' `main.py` and `core.py`: their statistics (test episodes) every
+    /// `stats_steps_freq` = 400 steps, `num_test_episodes` = 10 per rule.
     public static func authorsCode(steps: Int) -> TrainingSchedule {
         TrainingSchedule(name: "authors-code", totalSteps: steps, startSteps: 10_000, updateAfter: 1000, updateEvery: 50,
-                         evaluationEvery: 1000, evaluationEpisodes: 10, evaluationSelection: .mean, trainingSelection: .sample)
+                         evaluationEvery: 400, evaluationEpisodes: 10, evaluationSelection: .mean, trainingSelection: .sample)
     }
 
     /// A few hundred steps, for tests and smoke runs.
