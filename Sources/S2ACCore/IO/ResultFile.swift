@@ -121,30 +121,39 @@ public final class ResultWriter {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         try requireWritableResult(path: path, force: force)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw InputError("cannot create the folder \(folder.path): \(error.localizedDescription)")
-        }
+        try createFolder(folder.path)
         finalPath = url.path
         self.force = force
         // The process id names the writer (a later tool can tell a stale file); the counter
         // keeps two writers of one process apart.
         let n = writerCount.add(1, ordering: .relaxed).oldValue
         temporaryPath = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())" + (n == 0 ? "" : "-\(n)")).path
-        file = try HDF5File.create(at: temporaryPath)
+        do {
+            file = try HDF5File.create(at: temporaryPath)
+        } catch {
+            // HDF5 may have made the file before failing (a full disk).
+            unlink(temporaryPath)
+            throw InputError("cannot write \(finalPath): \(error)")
+        }
         provenance = Provenance.current(kind: kind, configJSON: try canonicalJSON(config), seed: seed)
     }
 
-    /// Stamps the end time, closes the file and moves it to its final name.
+    /// Stamps the end time, closes the file and moves it to its final name. When the file
+    /// cannot be written whole (a full disk), the temporary file is removed, whatever had the
+    /// final name is left as it was, and this throws.
     public func commit() throws {
         precondition(!committed, "commit() called twice on \(finalPath)")
         provenance.endTime = isoNow()
-        try provenance.write(to: file)
-        try file.flush()
-        file.close()
-        try publish(temporaryPath, as: finalPath, replacing: force)
+        do {
+            try provenance.write(to: file)
+            try file.finish()
+        } catch {
+            committed = true  // nothing left to abandon
+            unlink(temporaryPath)
+            throw InputError("cannot write \(finalPath): \(error)")
+        }
         committed = true
+        try publish(temporaryPath, as: finalPath, replacing: force)
     }
 
     /// Gives up the result: closes and removes the temporary file (for a process about to
@@ -226,20 +235,68 @@ public func requireWritableResult(path: String, force: Bool) throws {
     }
 }
 
-/// Writes `data` to `path` atomically (temporary file in the same folder, then rename).
+/// Writes `data` to `path` atomically (temporary file in the same folder, then rename). When
+/// the data cannot be written whole (a full disk), the temporary file is removed, whatever
+/// had the name `path` is left as it was, and this throws one line.
 public func writeFileAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
-    do {
-        try data.write(to: temp)
-    } catch {
-        throw InputError("cannot write \(temp.path): \(error.localizedDescription)")
+    try createFolder(folder.path)
+    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw InputError("cannot write \(url.path): \(String(cString: strerror(errno)))") }
+    var failure: Int32 = 0
+    data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno; return
+            }
+            offset += n
+        }
     }
-    guard rename(temp.path, url.path) == 0 else {
-        unlink(temp.path)
-        throw InputError("cannot move \(temp.path) to \(url.path): \(String(cString: strerror(errno)))")
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    if close(fd) != 0 && failure == 0 { failure = errno }
+    guard failure == 0 else {
+        unlink(temp)
+        throw InputError("cannot write \(url.path): \(String(cString: strerror(failure)))")
+    }
+    guard rename(temp, url.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temp)
+        throw InputError("cannot move \(temp) to \(url.path): \(reason)")
+    }
+}
+
+/// Makes the folder `path` and any missing parents; throws one line in words when it cannot
+/// (a file in the way, no permission, a read-only or full file system).
+public func createFolder(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw InputError("cannot create the folder \(path): \(fileErrorWords(error))")
+    }
+}
+
+/// The system's words for a Foundation file error ("Permission denied", "No space left on
+/// device"), instead of its "Error Domain=NSCocoaErrorDomain Code=... UserInfo={...}" text.
+public func fileErrorWords(_ error: Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    switch ns.code {
+    case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "No such file or directory"
+    case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "Permission denied"
+    case NSFileWriteOutOfSpaceError: return "No space left on device"
+    case NSFileWriteVolumeReadOnlyError: return "Read-only file system"
+    case NSFileWriteFileExistsError: return "a file is in the way"
+    default:
+        let text = ns.localizedFailureReason ?? ns.localizedDescription
+        return text.split(separator: "\n").first.map(String.init) ?? "unknown error"
     }
 }
 
