@@ -11,13 +11,13 @@ struct BenchEngine: ParsableCommand {
         commandName: "bench-engine",
         abstract: "Time the autodiff engine on a 2x256 critic; write Results/bench/engine.csv.")
 
-    @Option(help: "Engine threads (setEngineThreads; OpenBLAS's own threads stay off).")
+    @Option(parsing: .unconditional, help: "Engine threads (setEngineThreads; OpenBLAS's own threads stay off).")
     var threads: Int = 1
 
-    @Option(help: "Timed repetitions per case (the median is reported).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per case (the median is reported).")
     var repetitions: Int = 50
 
-    @Option(help: "Untimed repetitions before timing.")
+    @Option(parsing: .unconditional, help: "Untimed repetitions before timing.")
     var warmup: Int = 10
 
     @Option(parsing: .upToNextOption, help: "Batch sizes.")
@@ -67,6 +67,7 @@ struct BenchEngine: ParsableCommand {
     }
 
     func run() throws {
+        try requireWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
         var rng = SeedTree(seed: 1).stream(.networkInit)
         setEngineThreads(threads)
         let probe = SGEMMPeakProbe(using: &rng)
@@ -111,9 +112,7 @@ struct BenchEngine: ParsableCommand {
                 lines.append(line)
             }
         }
-        let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        try writeFileAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: output)
         print("bench-engine: wrote \(output) (threads \(threads), \(resolvedClock) time, median of \(repetitions);"
               + " OpenBLAS core \(blasCoreName); 1000x256x256 sgemm: \(fmt(probeRates.engine)) GFLOP/s in the engine's blocks,"
               + " \(fmt(probeRates.whole)) as one call)")

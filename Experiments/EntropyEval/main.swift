@@ -30,17 +30,17 @@ struct EntropyEval: ParsableCommand {
     var experiment: String = "all"
     @Option(help: "Fig 4a configuration: paper, authors-code or both.")
     var config: String = "both"
-    @Option(help: "Seed of Fig 4a (Fig 4c uses seeds 0..<--seeds).")
+    @Option(parsing: .unconditional, help: "Seed of Fig 4a (Fig 4c uses seeds 0..<--seeds).")
     var seed: Int = 0
-    @Option(help: "Number of seeds for Fig 4c.")
+    @Option(parsing: .unconditional, help: "Number of seeds for Fig 4c.")
     var seeds: Int = 5
-    @Option(help: "Monte Carlo samples for mixture ground truths.")
+    @Option(parsing: .unconditional, help: "Monte Carlo samples for mixture ground truths.")
     var monteCarloSamples: Int = 1_000_000
     @Flag(help: "Reduced grid for smoke tests: Fig 4c in dimensions 2 and 10 with 2 seeds and 10^5 Monte Carlo samples.")
     var quick = false
     @Flag(help: "Skip the exact log-determinant (Thm 3.1 without approximation).")
     var noExactLogDeterminant = false
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Folder for the result files.")
     var out: String = "Results/fig4"

@@ -25,13 +25,13 @@ struct KernelSweep: ParsableCommand {
 
     @Option(help: "Target: paper (Table 2) or authors-code (the notebook's rounded Gaussian).")
     var config: String = "paper"
-    @Option(help: "Seed.")
+    @Option(parsing: .unconditional, help: "Seed.")
     var seed: Int = 0
     @Flag(help: "Reduced grid for smoke tests: (m, L) in {(10,20),(20,20),(100,100)}.")
     var quick = false
     @Flag(help: "Skip the exact log-determinant.")
     var noExactLogDeterminant = false
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Folder for the result file.")
     var out: String = "Results/fig4"

@@ -28,13 +28,13 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Comma-separated agents (default: the preset's: \(MultigoalPreset.allAgents.joined(separator: ","))).")
     var agents: String?
 
-    @Option(help: "Comma-separated temperatures (default: the preset's; the paper's grid is not stated, {0.1,1,5,10,20} is ours).")
+    @Option(parsing: .unconditional, help: "Comma-separated temperatures (default: the preset's; the paper's grid is not stated, {0.1,1,5,10,20} is ours).")
     var alphas: String?
 
-    @Option(help: "Number of seeds, 0 ..< N (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Number of seeds, 0 ..< N (default: the preset's).")
     var seeds: Int?
 
-    @Option(help: "Environment steps per run (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Environment steps per run (default: the preset's).")
     var steps: Int?
 
     @Option(name: .customLong("set"), parsing: .singleValue,
@@ -44,7 +44,7 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Output folder (default: Results/multigoal/<preset>).")
     var out: String?
 
-    @Option(help: "Runs in parallel (child processes).")
+    @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
     var jobs: Int = 1
 
     @Flag(help: "Retrain runs whose files are complete.")
@@ -64,7 +64,7 @@ struct MultigoalModes: ParsableCommand {
     var resume = false
 
     /// --run-one: engine threads (a cluster task's CPUs; the same bits for any count).
-    @Option(help: .hidden)
+    @Option(parsing: .unconditional, help: .hidden)
     var threads: Int = 1
 
     func validate() throws {
@@ -127,6 +127,7 @@ struct MultigoalModes: ParsableCommand {
             print("multigoal-modes: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
         }
         guard !plan.pending.isEmpty else { return }
+        try requireWritableFolder(runs)
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if cluster.launcher == "slurm" {
             // Every path absolute: the tasks start in other processes, maybe on other hosts

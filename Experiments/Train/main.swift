@@ -39,52 +39,52 @@ struct Train: ParsableCommand {
     @Flag(help: "Print every configuration field of the run, its value and where it came from (preset, option, --set), and exit.")
     var showConfig = false
 
-    @Option(help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
     var alpha: Double?
 
-    @Option(help: "Seed of the run's seed tree.")
+    @Option(parsing: .unconditional, help: "Seed of the run's seed tree.")
     var seed: Int = 0
 
-    @Option(help: "Environment steps (default: smoke 300, multigoal 20000, MuJoCo 1000000).")
+    @Option(parsing: .unconditional, help: "Environment steps (default: smoke 300, multigoal 20000, MuJoCo 1000000).")
     var steps: Int?
 
     @Option(help: "paper, authors-code or smoke.")
     var preset: String = "paper"
 
-    @Option(help: "Evaluate every this many steps (default: the preset's, 1000).")
+    @Option(parsing: .unconditional, help: "Evaluate every this many steps (default: the preset's, 1000).")
     var evalEvery: Int?
 
-    @Option(help: "Test episodes per evaluation (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Test episodes per evaluation (default: the preset's).")
     var evalEpisodes: Int?
 
     @Option(help: "Evaluate on this environment instead of --env (e.g. Multigoal-obstacle); same dimensions.")
     var evalEnv: String?
 
-    @Option(help: "S2AC: particles per state, m (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: particles per state, m (default: the preset's).")
     var particles: Int?
 
-    @Option(help: "S2AC: SVGD steps L of the chosen agent (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: SVGD steps L of the chosen agent (default: the preset's).")
     var svgdSteps: Int?
 
-    @Option(help: "S2AC: SVGD step size eps (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: SVGD step size eps (default: the preset's).")
     var svgdStepSize: Double?
 
-    @Option(help: "S2AC: kernel bandwidth rule (forth, median, quantile25, mean, paper-table3) or a fixed sigma.")
+    @Option(parsing: .unconditional, help: "S2AC: kernel bandwidth rule (forth, median, quantile25, mean, paper-table3) or a fixed sigma.")
     var bandwidth: String?
 
-    @Option(help: "S2AC(phi): standard deviation of the fixed q0.")
+    @Option(parsing: .unconditional, help: "S2AC(phi): standard deviation of the fixed q0.")
     var sigmaP0: Double?
 
-    @Option(help: "Hidden widths of the critics, comma-separated (e.g. 256,256).")
+    @Option(parsing: .unconditional, help: "Hidden widths of the critics, comma-separated (e.g. 256,256).")
     var criticHidden: String?
 
-    @Option(help: "Hidden widths of the actor (SAC) or q0 network (S2AC(phi,theta)), comma-separated.")
+    @Option(parsing: .unconditional, help: "Hidden widths of the actor (SAC) or q0 network (S2AC(phi,theta)), comma-separated.")
     var actorHidden: String?
 
     @Option(help: "Output run file (.h5).")
     var out: String?
 
-    @Option(help: "Write a checkpoint (OUT.ckpt.h5) every this many steps; 0 = never.")
+    @Option(parsing: .unconditional, help: "Write a checkpoint (OUT.ckpt.h5) every this many steps; 0 = never.")
     var checkpointEvery: Int = 0
 
     @Flag(help: "Continue from OUT.ckpt.h5 (same configuration).")
@@ -96,7 +96,7 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress line on standard error.")
     var quiet = false
 
-    @Option(help: "Threads for one update (matrix products and long elementwise loops). Results are bit-identical for any count.")
+    @Option(parsing: .unconditional, help: "Threads for one update (matrix products and long elementwise loops). Results are bit-identical for any count.")
     var threads: Int = 1
 
     func validate() throws {
@@ -163,6 +163,8 @@ struct Train: ParsableCommand {
                              + "or --force to start again and replace it")
         }
 
+        // Before any allocation or step: an output that cannot be written is refused at once.
+        if !resume { try requireWritableResult(path: out, force: force) }
         setEngineThreads(threads)
         let trainer = try config.makeTrainer()
         trainer.showsProgress = !quiet

@@ -226,13 +226,35 @@ public func resultFilePaths(under root: String, excluding: String? = nil) -> (fi
     return (files.sorted(), skipped.sorted())
 }
 
-/// Throws `InputError` when a result already exists at `path` and `force` is false. Commands
-/// call it before any computation, so a refusal costs nothing; `ResultWriter` checks again.
+/// Throws `InputError` when a result already exists at `path` and `force` is false, or when
+/// its folder cannot be made or written in. Commands call it before any computation, so a
+/// refusal costs nothing; `ResultWriter` checks again.
 public func requireWritableResult(path: String, force: Bool) throws {
     let url = URL(fileURLWithPath: path)
     if FileManager.default.fileExists(atPath: url.path) && !force {
         throw InputError("\(url.path) exists; pass --force to overwrite it")
     }
+    try requireWritableFolder(url.deletingLastPathComponent().path)
+}
+
+/// Checks files can be made in `folder`, so an output that cannot be written is refused before
+/// the computation: a file is created and removed in it or, when it does not exist yet, in the
+/// nearest folder above it that does (the writer makes the rest). Nothing is left behind.
+public func requireWritableFolder(_ folder: String) throws {
+    var existing = URL(fileURLWithPath: folder).standardizedFileURL.path
+    var isFolder: ObjCBool = false
+    while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder) && existing != "/" {
+        existing = (existing as NSString).deletingLastPathComponent
+    }
+    guard isFolder.boolValue else { throw InputError("cannot write in \(folder): \(existing) is a file, not a folder") }
+    let probe = (existing as NSString).appendingPathComponent(".write-probe-\(getpid())")
+    let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+        let reason = String(cString: strerror(errno))
+        throw InputError("cannot write in \(folder): " + (existing == folder ? reason : "\(existing) takes no new files (\(reason))"))
+    }
+    close(fd)
+    unlink(probe)
 }
 
 /// Writes `data` to `path` atomically (temporary file in the same folder, then rename). When

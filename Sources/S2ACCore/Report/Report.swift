@@ -46,6 +46,8 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     }
     let root = URL(fileURLWithPath: resultsFolder).standardizedFileURL
     let tablesRoot = URL(fileURLWithPath: tablesFolder).standardizedFileURL.path
+    // Before reading anything: tables that cannot be written are refused at once.
+    try requireWritableFolder(tablesRoot)
     let found = resultFilePaths(under: root.path, excluding: tablesRoot)
     let paths = found.files
 

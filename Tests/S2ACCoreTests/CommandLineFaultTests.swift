@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// Bad command lines and outputs that cannot be written: one line on standard error, in words,
+/// exit 2, and before any computation.
+@Suite struct CommandLineFaultTests {
+    /// Exit 2 with exactly one line, `<tool>: error: ...`, that contains `text`.
+    private func expectRefused(_ tool: String, _ arguments: [String], saying text: String,
+                               within seconds: Double = 60) throws {
+        let start = Date()
+        let r = try runSuiteTool(tool, arguments, timeout: seconds)
+        let lines = r.err.split(separator: "\n")
+        #expect(r.code == 2, "\(tool) \(arguments): exit \(r.code): \(r.err.suffix(400))")
+        #expect(lines.count == 1 && r.err.hasPrefix("\(tool): error: "), "\(tool) \(arguments): \(r.err.suffix(400))")
+        #expect(r.err.contains(text), "\(tool) \(arguments): \(r.err)")
+        #expect(!r.err.contains("Error Domain") && !r.err.contains("NSCocoaErrorDomain"), "\(r.err)")
+        // "At once": well before the computation the command line asks for would end.
+        #expect(Date().timeIntervalSince(start) < seconds / 2, "\(tool) \(arguments) took \(Date().timeIntervalSince(start)) s")
+    }
+
+    /// /proc takes no new files or folders: every output there is refused before the work
+    /// starts (entropy-eval's full Fig 4a would run for minutes), in words, not as a Foundation
+    /// error dump.
+    @Test func outputsThatCannotBeWrittenAreRefusedAtOnce() throws {
+        let results = makeTemporaryFolder("cannot-write")
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        try expectRefused("entropy-eval", ["--experiment", "fig4a", "--threads", "1", "--out", "/proc/x"], saying: "/proc/x")
+        try expectRefused("report", ["--results", results, "--tables", "/proc/x", "--no-page"], saying: "cannot write in /proc/x")
+        try expectRefused("bench-engine", ["--output", "/proc/x.csv", "--repetitions", "1000"], saying: "cannot write in /proc")
+        try expectRefused("bench-agents", ["--output", "/proc/x/a.csv"], saying: "/proc/x")
+        try expectRefused("train", ["--agent", "sac", "--env", "Multigoal", "--steps", "1000000", "--out", "/proc/x/run.h5"],
+                          saying: "cannot write in /proc/x")
+        // Its input is read first (bad input writes nothing), but the output is checked before
+        // the bootstrap (10^8 replicates here).
+        let scores = results + "/scores.csv"
+        try RliableCommandTests.scores.write(toFile: scores, atomically: true, encoding: .utf8)
+        try expectRefused("rliable-stats", ["--scores", scores, "--reps", "100000000", "--out", "/proc/x"], saying: "cannot write in /proc/x")
+        try expectRefused("env-replay", ["--env", "Hopper-v4", "--input", "/dev/null", "--output", "/proc/x/o.h5"], saying: "/proc/x")
+    }
+
+    /// A negative number after an option that takes a number is that option's value, refused
+    /// by validation ("must be >= 0"), not a missing value followed by an unknown flag.
+    @Test func negativeNumbersAreValuesThatValidationRefuses() throws {
+        let folder = makeTemporaryFolder("negative")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try expectRefused("train", ["--agent", "sac", "--env", "Multigoal", "--seed", "-1", "--out", folder + "/r.h5"],
+                          saying: "--seed must be >= 0, got -1")
+        try expectRefused("train", ["--agent", "sac", "--env", "Multigoal", "--steps", "-5", "--out", folder + "/r.h5"],
+                          saying: "--steps must be >= 1, got -5")
+        try expectRefused("train", ["--agent", "sac", "--env", "Multigoal", "--alpha", "-0.5", "--out", folder + "/r.h5"],
+                          saying: "--alpha must be >= ")
+        try expectRefused("entropy-eval", ["--seed", "-1", "--out", folder], saying: "--seed must be >= 0, got -1")
+        try expectRefused("rliable-stats", ["--scores", "/dev/null", "--seed", "-3", "--out", folder], saying: "--seed must be >= 0, got -3")
+        try expectRefused("multigoal-modes", ["--preset", "smoke", "--seeds", "-2", "--out", folder], saying: "must be >= ")
+        try expectRefused("bench-engine", ["--threads", "-4", "--output", folder + "/e.csv"], saying: "--threads must be >= 1, got -4")
+        try expectRefused("multigoal-modes", ["--preset", "smoke", "--launcher", "slurm", "--cpus-per-task", "-1", "--out", folder],
+                          saying: "--cpus-per-task must be >= 1, got -1")
+    }
+
+    /// An unknown flag is named before any check of the environment (here: a venv that is not
+    /// there); the venv check itself still refuses.
+    @Test func anUnknownFlagIsNamedFirst() throws {
+        try expectRefused("bench-envs", ["--bogus"], saying: "Unknown option '--bogus'")
+        try expectRefused("bench-envs", ["--python", "/nonexistent/python", "--output", NSTemporaryDirectory() + "envs.csv"],
+                          saying: "is not executable")
+    }
+}
