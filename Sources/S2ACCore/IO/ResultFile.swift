@@ -112,6 +112,8 @@ public final class ResultWriter {
     public private(set) var provenance: Provenance
     private var committed = false
     private let force: Bool
+    /// Holds the lock that tells a living writer's temporary file from a stale one.
+    private var lock: Int32 = -1
 
     public var root: HDF5Group { file.root }
 
@@ -135,6 +137,7 @@ public final class ResultWriter {
             unlink(temporaryPath)
             throw InputError("cannot write \(finalPath): \(error)")
         }
+        lock = Temporaries.hold(temporaryPath)
         provenance = Provenance.current(kind: kind, configJSON: try canonicalJSON(config), seed: seed)
     }
 
@@ -150,10 +153,16 @@ public final class ResultWriter {
         } catch {
             committed = true  // nothing left to abandon
             unlink(temporaryPath)
+            release()
             throw InputError("cannot write \(finalPath): \(error)")
         }
         committed = true
+        defer { release() }
         try publish(temporaryPath, as: finalPath, replacing: force)
+    }
+
+    private func release() {
+        if lock >= 0 { close(lock); lock = -1 }
     }
 
     /// Gives up the result: closes and removes the temporary file (for a process about to
@@ -162,6 +171,7 @@ public final class ResultWriter {
         guard !committed else { return }
         file.close()
         unlink(temporaryPath)
+        release()
     }
 
     deinit {
@@ -169,6 +179,7 @@ public final class ResultWriter {
             file.close()
             unlink(temporaryPath)
         }
+        release()
     }
 }
 
@@ -235,6 +246,7 @@ public func requireWritableResult(path: String, force: Bool) throws {
         throw InputError("\(url.path) exists; pass --force to overwrite it")
     }
     try requireWritableFolder(url.deletingLastPathComponent().path)
+    Temporaries.report(Temporaries.removeStale(in: url.deletingLastPathComponent().path))
 }
 
 /// Checks files can be made in `folder`, so an output that cannot be written is refused before
@@ -267,6 +279,7 @@ public func writeFileAtomically(_ data: Data, to path: String) throws {
     let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
     let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw InputError("cannot write \(url.path): \(String(cString: strerror(errno)))") }
+    _ = flock(fd, LOCK_EX | LOCK_NB)  // marks the temporary file as a living writer's (Temporaries)
     var failure: Int32 = 0
     data.withUnsafeBytes { raw in
         var offset = 0

@@ -31,6 +31,8 @@ public struct ReportOutcome {
     public var warnings: [String] = []
     /// Result files reported.
     public var filesReported = 0
+    /// One line per stale temporary file (of a writer that is gone) removed.
+    public var removedTemporaries: [String] = []
 }
 
 /// Walks `resultsFolder` for `*.h5` files (skipping temporaries and the tables folder), reports
@@ -52,6 +54,9 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     let paths = found.files
 
     var outcome = ReportOutcome()
+    // Temporaries of writers killed before they finished: removed, each named.
+    outcome.removedTemporaries = Temporaries.removeStale(in: root.path, recursive: true)
+    if !tablesRoot.hasPrefix(root.path + "/") { outcome.removedTemporaries += Temporaries.removeStale(in: tablesRoot) }
     for path in found.skipped {
         outcome.warnings.append("\(String(path.dropFirst(root.path.count + 1))): not a regular file, not read")
     }

@@ -421,6 +421,8 @@ public final class Trainer {
             unlink(temporary)  // HDF5 may have made it before failing (a full disk)
             throw InputError("cannot write the checkpoint \(path): \(error)")
         }
+        let lock = Temporaries.hold(temporary)
+        defer { if lock >= 0 { close(lock) } }
         do {
             try saveCheckpoint(to: file.root, configJSON: configJSON)
             try extra?(file.root)
