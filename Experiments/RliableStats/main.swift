@@ -88,7 +88,14 @@ struct RliableStats: ParsableCommand {
         if FileManager.default.fileExists(atPath: resultPath) && !force {
             throw InputError("\(resultPath) exists; pass --force to overwrite it")
         }
-        var table = try (scores.map { CSVScoreSource(path: $0) as ScoreSource } ?? TrainRunScoreSource(folder: runs!)).scoreTable()
+        var table: ScoreTable
+        if let scores {
+            table = try CSVScoreSource(path: scores).scoreTable()
+        } else {
+            let (found, warnings) = try TrainRunScoreSource(folder: runs!).scoreTableAndWarnings()
+            for w in warnings { FileHandle.standardError.write(Data("rliable-stats: warning: \(w)\n".utf8)) }
+            table = found
+        }
         var normalisation: ReferenceScores? = nil
         if let normalizeBy {
             guard reference == nil && refs.isEmpty else { throw InputError("--normalize-by excludes --reference and --ref") }

@@ -78,6 +78,7 @@ public func runReport(resultsFolder: String, tablesFolder: String,
                     preconditionFailure("reporter for \(provenance.kind) produced an undeclared table \(name)")
                 }
                 var table = tables[name] ?? CSVTable(columns: columns)
+                outcome.warnings += nonFiniteWarnings(rows, columns: columns, in: "\(relative): \(name).csv")
                 for row in rows { table.append(row) }
                 tables[name] = table
             }
@@ -92,6 +93,7 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     for reporter in reporters {
         for (name, table) in try reporter.derivedTables(from: tables) {
             precondition(reporter.tables[name] == table.columns, "a reporter derived an undeclared table \(name)")
+            outcome.warnings += nonFiniteWarnings(table.rows, columns: table.columns, in: "\(name).csv")
             tables[name] = table
         }
     }
@@ -108,4 +110,17 @@ public func runReport(resultsFolder: String, tablesFolder: String,
         outcome.tablesWritten.append(path)
     }
     return outcome
+}
+
+/// One line per column of `rows` holding a value that is not finite (inf, -inf, nan): where
+/// (`place`: the run file and its table, or a table derived from several files), the column
+/// and how many rows. A result that went non-finite is flagged, never passed as a number.
+func nonFiniteWarnings(_ rows: [[String]], columns: [String], in place: String) -> [String] {
+    var lines: [String] = []
+    for (c, column) in columns.enumerated() {
+        let bad = rows.filter { row in c < row.count && (Double(row[c]).map { !$0.isFinite } ?? false) }
+        guard let first = bad.first else { continue }
+        lines.append("\(place): column \(column) holds \(first[c]) in \(bad.count) row\(bad.count == 1 ? "" : "s"), not a finite result")
+    }
+    return lines
 }
