@@ -66,8 +66,14 @@ struct BenchEngine: ParsableCommand {
         return (median(t), median(r))
     }
 
+    /// Bytes one batch row takes at the peak: the second-order case keeps about 18 tensors of
+    /// the critic's width (256, float32) alive; measured 18.4 KB a row at batch 20000.
+    static let bytesPerBatchRow = 18.0 * 256 * 4
+
     func run() throws {
         try requireWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
+        let largest = batches.max() ?? 0
+        try requireMemory(Double(largest) * Self.bytesPerBatchRow, for: "--batches \(largest)", flagHint: "give smaller batches")
         var rng = SeedTree(seed: 1).stream(.networkInit)
         setEngineThreads(threads)
         let probe = SGEMMPeakProbe(using: &rng)

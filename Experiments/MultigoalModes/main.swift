@@ -107,6 +107,7 @@ struct MultigoalModes: ParsableCommand {
         let runs = folder + "/runs"
         let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds),
                                               overrides: overrides.map(ConfigOverride.init(parsing:)))
+        for spec in specs { try spec.train.requireFitsInMemory() }
         if let runOne {
             guard let spec = specs.first(where: { $0.runID == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")

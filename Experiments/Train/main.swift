@@ -165,6 +165,7 @@ struct Train: ParsableCommand {
 
         // Before any allocation or step: an output that cannot be written is refused at once.
         if !resume { try requireWritableResult(path: out, force: force) }
+        try config.requireFitsInMemory()
         setEngineThreads(threads)
         let trainer = try config.makeTrainer()
         trainer.showsProgress = !quiet

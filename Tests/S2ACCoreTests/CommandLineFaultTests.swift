@@ -1,4 +1,5 @@
 import Foundation
+import S2ACCore
 import Testing
 
 /// Bad command lines and outputs that cannot be written: one line on standard error, in words,
@@ -55,6 +56,31 @@ import Testing
         try expectRefused("bench-engine", ["--threads", "-4", "--output", folder + "/e.csv"], saying: "--threads must be >= 1, got -4")
         try expectRefused("multigoal-modes", ["--preset", "smoke", "--launcher", "slurm", "--cpus-per-task", "-1", "--out", folder],
                           saying: "--cpus-per-task must be >= 1, got -1")
+    }
+
+    /// Values inside the accepted ranges that cannot fit in memory are refused before the
+    /// first allocation (before: "failed to allocate" and a trace, minutes into the set-up).
+    @Test func configurationsThatCannotFitInMemoryAreRefused() throws {
+        let folder = makeTemporaryFolder("memory")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // One 65536 x 65536 float32 matrix is 16 GiB, with its gradient and Adam's moments 64.
+        try expectRefused("train", ["--agent", "sac", "--env", "Hopper-v4", "--critic-hidden", "65536,65536", "--out", folder + "/r.h5"],
+                          saying: "GiB of memory")
+        try expectRefused("train", ["--agent", "s2ac-phi-theta", "--env", "Multigoal", "--actor-hidden", "60000,60000",
+                                    "--out", folder + "/r.h5"], saying: "needs at least")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/r.h5"))
+        // The estimate: the paper's Humanoid run (a 1e6 replay buffer of 376-dimensional
+        // observations, 3 GiB) is counted and fits; twice this machine's memory does not.
+        let humanoid = try TrainRunConfig.resolve(agent: "sac", env: "Humanoid-v4", preset: "paper", seed: 0).minimumMemoryBytes()
+        let physical = try #require(physicalMemoryBytes)
+        #expect(humanoid > 3e9 && humanoid < physical, "\(humanoid) bytes")
+        #expect(throws: InputError.self) { try requireMemory(2 * physical, for: "this", flagHint: "less") }
+        try requireMemory(physical / 2, for: "this", flagHint: "less")
+        // bench-engine: 18 KB a batch row; refused where its largest batch does not fit.
+        let row = 18.0 * 256 * 4
+        if 1_000_000 * row > physical {
+            try expectRefused("bench-engine", ["--batches", "1000000", "--output", folder + "/e.csv"], saying: "GiB of memory")
+        }
     }
 
     /// An unknown flag is named before any check of the environment (here: a venv that is not
