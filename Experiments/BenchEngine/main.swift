@@ -11,8 +11,9 @@ struct BenchEngine: ParsableCommand {
         commandName: "bench-engine",
         abstract: "Time the autodiff engine on a 2x256 critic; write Results/bench/engine.csv.")
 
-    @Option(parsing: .unconditional, help: "Engine threads (setEngineThreads; OpenBLAS's own threads stay off).")
-    var threads: Int = 1
+    @OptionGroup var threadsOption: ThreadsOption
+
+    var threads: Int { threadsOption.count(default: 1) }
 
     @Option(parsing: .unconditional, help: "Timed repetitions per case (the median is reported).")
     var repetitions: Int = 50
@@ -41,7 +42,6 @@ struct BenchEngine: ParsableCommand {
     var output: String = "Results/bench/engine.csv"
 
     func validate() throws {
-        try requireRange(threads, 1...256, flag: "threads")
         try requireRange(repetitions, 1...100_000, flag: "repetitions")
         try requireRange(warmup, 0...100_000, flag: "warmup")
         guard ["auto", "cpu", "wall"].contains(clock) else {

@@ -42,8 +42,9 @@ struct MuJoCoCurves: ParsableCommand {
     @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
     var jobs: Int = 1
 
-    @Flag(help: "Redo runs whose files are complete, and replace checkpoints of another configuration.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
+
+    var force: Bool { forceOption.force }
 
     @OptionGroup(title: "Launching (local processes or one Slurm job array)")
     var cluster: CampaignLaunchOptions

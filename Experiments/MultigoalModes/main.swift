@@ -47,11 +47,13 @@ struct MultigoalModes: ParsableCommand {
     @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
     var jobs: Int = 1
 
-    @Flag(help: "Retrain runs whose files are complete.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
 
-    @Flag(help: "No progress lines from the runs.")
-    var quiet = false
+    var force: Bool { forceOption.force }
+
+    @OptionGroup var quietOption: QuietOption
+
+    var quiet: Bool { quietOption.quiet }
 
     @OptionGroup(title: "Where the runs go")
     var cluster: CampaignLaunchOptions
@@ -74,7 +76,6 @@ struct MultigoalModes: ParsableCommand {
         if let seeds { try requireRange(seeds, 1...1000, flag: "seeds") }
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
         try requireRange(jobs, 1...64, flag: "jobs")
-        try requireRange(threads, 1...256, flag: "threads")
     }
 
     func resolvedPreset() throws -> MultigoalPreset {

@@ -41,11 +41,13 @@ struct RliableStats: ParsableCommand {
     @Option(name: .customLong("curve-reps"), parsing: .unconditional, help: "Replicates for sample-efficiency curves (overrides --reps).")
     var curveReps: Int?
 
-    @Option(parsing: .unconditional, help: "Seed of the bootstrap's random streams (0 ... 2^63 - 1).")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
 
-    @Flag(help: "Replace an existing rliable.h5 in --out.")
-    var force = false
+    var seed: Int { seedOption.seed }
+
+    @OptionGroup var forceOption: ForceOption
+
+    var force: Bool { forceOption.force }
 
     @Option(parsing: .unconditional, help: "Interval coverage.")
     var confidence: Double = 0.95
@@ -71,8 +73,9 @@ struct RliableStats: ParsableCommand {
     @Flag(name: .customLong("no-profiles"), help: "Skip the performance profiles.")
     var noProfiles = false
 
-    @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadsOption: ThreadsOption
+
+    var threads: Int { threadsOption.count(default: ThreadsOption.allCores) }
 
     func run() throws {
         for (flag, value) in [("reps", reps), ("poi-reps", poiReps), ("profile-reps", profileReps), ("curve-reps", curveReps)] {
@@ -80,9 +83,6 @@ struct RliableStats: ParsableCommand {
         }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence must be strictly between 0 and 1, got \(confidence)") }
         guard gamma.isFinite else { throw ValidationError("--gamma must be finite") }
-        try requireRange(threads, 1...256, flag: "threads")
-
-        try requireRange(seed, 0...Int.max, flag: "seed")
         let resultPath = URL(fileURLWithPath: out, isDirectory: true).appendingPathComponent("rliable.h5").path
         guard (scores == nil) != (runs == nil) else { throw InputError("give exactly one of --scores FILE.csv and --runs FOLDER") }
         if FileManager.default.fileExists(atPath: resultPath) && !force {

@@ -42,8 +42,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
     var alpha: Double?
 
-    @Option(parsing: .unconditional, help: "Seed of the run's seed tree.")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
+
+    var seed: Int { seedOption.seed }
 
     @Option(parsing: .unconditional, help: "Environment steps (default: smoke 300, multigoal 20000, MuJoCo 1000000).")
     var steps: Int?
@@ -90,14 +91,17 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from OUT.ckpt.h5 (same configuration).")
     var resume = false
 
-    @Flag(help: "Overwrite an existing run file.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
 
-    @Flag(help: "No progress line on standard error.")
-    var quiet = false
+    var force: Bool { forceOption.force }
 
-    @Option(parsing: .unconditional, help: "Threads for one update (matrix products and long elementwise loops). Results are bit-identical for any count.")
-    var threads: Int = 1
+    @OptionGroup var quietOption: QuietOption
+
+    var quiet: Bool { quietOption.quiet }
+
+    @OptionGroup var threadsOption: ThreadsOption
+
+    var threads: Int { threadsOption.count(default: 1) }
 
     func validate() throws {
         if listAgents { return }
@@ -118,7 +122,6 @@ struct Train: ParsableCommand {
         if let evalEvery { try requireRange(evalEvery, 0...100_000_000, flag: "eval-every") }
         if let evalEpisodes { try requireRange(evalEpisodes, 1...1000, flag: "eval-episodes") }
         try requireRange(checkpointEvery, 0...100_000_000, flag: "checkpoint-every")
-        try requireRange(threads, 1...256, flag: "threads")
         if showConfig { return }
         guard let out else { throw ValidationError("--out is required") }
         guard out.hasSuffix(".h5") else { throw ValidationError("--out must name a .h5 file, got '\(out)'") }

@@ -58,6 +58,31 @@ import Testing
                           saying: "--cpus-per-task must be >= 1, got -1")
     }
 
+    /// --seed, --threads, --force and --quiet are declared once (ExperimentSupport's option
+    /// groups): every program that has one reads and checks it by the same rule, and its help
+    /// states the default.
+    @Test func sharedOptionsHaveOneRule() throws {
+        let folder = makeTemporaryFolder("shared-options")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let programs: [(String, [String])] = [
+            ("train", ["--agent", "sac", "--env", "Multigoal", "--out", folder + "/r.h5"]),
+            ("entropy-eval", ["--out", folder]), ("kernel-sweep", ["--out", folder]),
+            ("rliable-stats", ["--scores", folder + "/s.csv", "--out", folder]), ("table1", ["--out", folder + "/t.h5"]),
+        ]
+        for (tool, arguments) in programs {
+            try expectRefused(tool, arguments + ["--seed", "-1"], saying: "--seed must be >= 0, got -1")
+            let help = try runSuiteTool(tool, ["--help"]).out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(help.contains("--seed <seed>") && help.contains("default 0"), "\(tool): \(help)")
+            #expect(help.contains("--force"), "\(tool)")
+        }
+        for (tool, arguments) in programs.filter({ $0.0 != "table1" }) + [("bench-engine", ["--output", folder + "/e.csv"])] {
+            try expectRefused(tool, arguments + ["--threads", "0"], saying: "--threads must be >= 1, got 0")
+            try expectRefused(tool, arguments + ["--threads", "257"], saying: "--threads must be <= 256, got 257")
+            let help = try runSuiteTool(tool, ["--help"]).out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(help.contains("default: 1 for train and bench-engine, all cores for entropy-eval"), "\(tool): \(help)")
+        }
+    }
+
     /// Values inside the accepted ranges that cannot fit in memory are refused before the
     /// first allocation (before: "failed to allocate" and a trace, minutes into the set-up).
     @Test func configurationsThatCannotFitInMemoryAreRefused() throws {
