@@ -18,21 +18,21 @@ struct BenchAgents: ParsableCommand {
         commandName: "bench-agents",
         abstract: "Time every agent's update and action selection; write Results/bench/agents.csv.")
 
-    @Option(help: "Comma-separated engine thread counts (setEngineThreads; torch.set_num_threads on the PyTorch side); every agent is timed at each, and the CSV has a row per agent, dimensions and count.")
+    @Option(parsing: .unconditional, help: "Comma-separated engine thread counts (setEngineThreads; torch.set_num_threads on the PyTorch side); every agent is timed at each, and the CSV has a row per agent, dimensions and count.")
     var threads: String = "1"
 
     var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
-    @Option(help: "Timed repetitions (the median is reported).")
+    @Option(parsing: .unconditional, help: "Timed repetitions (the median is reported).")
     var repetitions: Int = 10
 
-    @Option(help: "Untimed repetitions before timing.")
+    @Option(parsing: .unconditional, help: "Untimed repetitions before timing.")
     var warmup: Int = 2
 
     @Flag(help: "Print each case's matrix products (count and FLOP share per shape) before timing.")
     var listGemm = false
 
-    @Option(help: "Rounds, each timing every Swift case and then the PyTorch side; each column is the median of its rounds' medians, so a busy spell of the machine cannot fall on one side only.")
+    @Option(parsing: .unconditional, help: "Rounds, each timing every Swift case and then the PyTorch side; each column is the median of its rounds' medians, so a busy spell of the machine cannot fall on one side only.")
     var rounds: Int = 3
 
     @Option(help: "Python with torch 2.15 for the PyTorch column; empty or missing: the column is nan.")
@@ -146,11 +146,10 @@ struct BenchAgents: ParsableCommand {
     }
 
     func run() throws {
+        try requireWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
         var lines = ["agent,env_dims,batch,particles,svgd_steps,threads,update_ms,torch_update_ms,action_ms,torch_action_ms,gflops,fraction_of_peak,gemm_ms,peak_gflops,blas_core,action_batch,action_batch_ms,preset"]
         for t in threadCounts { lines += try measure(threads: t) }
-        let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        try writeFileAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: output)
         print("bench-agents: wrote \(output)")
     }
 

@@ -16,10 +16,10 @@ struct BenchEnvs: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Environments.")
     var envs: [String] = MuJoCoEnvs.ids
 
-    @Option(help: "Interleaved rounds (the best of each implementation is reported).")
+    @Option(parsing: .unconditional, help: "Interleaved rounds (the best of each implementation is reported).")
     var rounds: Int = 5
 
-    @Option(help: "Scale of the step counts (1 = about a second per measurement).")
+    @Option(parsing: .unconditional, help: "Scale of the step counts (1 = about a second per measurement).")
     var scale: Double = 1
 
     @Option(help: "Python of the pinned Gymnasium venv; empty to skip Gymnasium.")
@@ -37,8 +37,13 @@ struct BenchEnvs: ParsableCommand {
         for e in envs where !MuJoCoEnvs.ids.contains(e) {
             throw ValidationError("--envs: unknown environment '\(e)'; known: \(MuJoCoEnvs.ids.joined(separator: ", "))")
         }
+    }
+
+    /// The venv is checked when the run starts, not in `validate()`: ArgumentParser validates
+    /// before it reports an unknown flag, which the user should hear of first.
+    func requireVenv() throws {
         if !python.isEmpty && !FileManager.default.isExecutableFile(atPath: python) {
-            throw ValidationError("--python \(python) is not executable (scripts/reference/gym_venv.sh makes it, or pass --python '')")
+            throw InputError("--python \(python) is not executable (scripts/reference/gym_venv.sh makes it, or pass --python '')")
         }
     }
 
@@ -53,6 +58,8 @@ struct BenchEnvs: ParsableCommand {
     }
 
     func run() throws {
+        try requireVenv()
+        try requireWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
         var best: [String: [String: Double]] = [:]
         for round in 1...rounds {
             for id in envs {
@@ -127,8 +134,7 @@ struct BenchEnvs: ParsableCommand {
             print(summary)
         }
         let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try csv.write(to: url, atomically: true, encoding: .utf8)
+        try writeFileAtomically(Data(csv.utf8), to: url.path)
         print("bench-envs: wrote \(output)")
     }
 

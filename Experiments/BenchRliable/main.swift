@@ -23,15 +23,15 @@ struct BenchRliable: ParsableCommand {
     @Flag(name: .customLong("skip-rliable"), help: "Time the Swift side only.")
     var skipRliable = false
 
-    @Option(help: "Algorithms in the synthetic data (at most 8, named after the paper's agents).")
+    @Option(parsing: .unconditional, help: "Algorithms in the synthetic data (at most 8, named after the paper's agents).")
     var algorithms: Int = 8
 
-    @Option(help: "Tasks.") var tasks: Int = 5
-    @Option(help: "Runs per task.") var runs: Int = 5
-    @Option(name: .customLong("agg-reps"), help: "Replicates for the aggregate intervals.") var aggReps: Int = 50_000
-    @Option(name: .customLong("poi-reps"), help: "Replicates for P(X > Y), all ordered pairs.") var poiReps: Int = 2_000
+    @Option(parsing: .unconditional, help: "Tasks.") var tasks: Int = 5
+    @Option(parsing: .unconditional, help: "Runs per task.") var runs: Int = 5
+    @Option(name: .customLong("agg-reps"), parsing: .unconditional, help: "Replicates for the aggregate intervals.") var aggReps: Int = 50_000
+    @Option(name: .customLong("poi-reps"), parsing: .unconditional, help: "Replicates for P(X > Y), all ordered pairs.") var poiReps: Int = 2_000
     @Option(help: "Seed of the data and the bootstrap.") var seed: UInt64 = 0
-    @Option(help: "Timed repetitions of each Swift measurement (the median is reported).") var repeats: Int = 3
+    @Option(parsing: .unconditional, help: "Timed repetitions of each Swift measurement (the median is reported).") var repeats: Int = 3
 
     static let agents = ["S2AC(phi,theta)", "S2AC(phi)", "S2AC(phi,theta,psi)", "SAC", "SQL", "SAC-NF", "DDPG", "PPO"]
     static let envs = ["Hopper-v2", "Walker2d-v2", "HalfCheetah-v2", "Ant-v2", "Humanoid-v2", "Swimmer-v2", "Reacher-v2", "Pusher-v2"]
@@ -59,7 +59,7 @@ struct BenchRliable: ParsableCommand {
             matrices.append(ScoreMatrix(runs: runs, tasks: tasks, taskMajor: v))
         }
         let folder = URL(fileURLWithPath: out, isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try createFolder(folder.path)
         let scoresURL = folder.appendingPathComponent("rliable_bench_scores.csv")
         try csv.write(to: scoresURL.path)
 

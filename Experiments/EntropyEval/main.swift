@@ -23,6 +23,7 @@ struct EntropyEval: ParsableCommand {
             (Table 2) and `authors-code` (notebook) configurations. fig4c: SVGD on mixtures of \
             M in {1,2,4,6} components (Fig 4c, 10a) and on Gaussians of std {0.5,1,2,5} (Fig 10b), \
             dimensions {2,10,20,100}, (m,L) in {(10,10),(10,20),(200,200)}, 5 seeds. \
+            --seed is the seed of Fig 4a; Fig 4c uses seeds 0 ..< --seeds. \
             Writes <out>/fig4a-<config>.h5 and <out>/fig4c.h5 and prints their tables.
             """)
 
@@ -30,22 +31,22 @@ struct EntropyEval: ParsableCommand {
     var experiment: String = "all"
     @Option(help: "Fig 4a configuration: paper, authors-code or both.")
     var config: String = "both"
-    @Option(help: "Seed of Fig 4a (Fig 4c uses seeds 0..<--seeds).")
-    var seed: Int = 0
-    @Option(help: "Number of seeds for Fig 4c.")
+    @OptionGroup var seedOption: SeedOption
+    var seed: Int { seedOption.seed }
+    @Option(parsing: .unconditional, help: "Number of seeds for Fig 4c.")
     var seeds: Int = 5
-    @Option(help: "Monte Carlo samples for mixture ground truths.")
+    @Option(parsing: .unconditional, help: "Monte Carlo samples for mixture ground truths.")
     var monteCarloSamples: Int = 1_000_000
     @Flag(help: "Reduced grid for smoke tests: Fig 4c in dimensions 2 and 10 with 2 seeds and 10^5 Monte Carlo samples.")
     var quick = false
     @Flag(help: "Skip the exact log-determinant (Thm 3.1 without approximation).")
     var noExactLogDeterminant = false
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadsOption: ThreadsOption
+    var threads: Int { threadsOption.count(default: ThreadsOption.allCores) }
     @Option(help: "Folder for the result files.")
     var out: String = "Results/fig4"
-    @Flag(help: "Overwrite existing result files.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
+    var force: Bool { forceOption.force }
 
     func validate() throws {
         guard ["fig4a", "fig4c", "all"].contains(experiment) else { throw ValidationError("--experiment must be fig4a, fig4c or all, got \(experiment)") }
@@ -53,7 +54,6 @@ struct EntropyEval: ParsableCommand {
         try requireRange(seeds, 1...1000, flag: "seeds")
         try requireRange(seed, 0...Int(Int32.max), flag: "seed")
         try requireRange(monteCarloSamples, 2...1_000_000_000, flag: "monte-carlo-samples")
-        try requireRange(threads, 1...1024, flag: "threads")
     }
 
     func run() throws {

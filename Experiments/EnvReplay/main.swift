@@ -34,6 +34,7 @@ struct EnvReplay: ParsableCommand {
         if contactForces && env != "Ant-v4" && env != "Ant-v4-contact" {
             throw InputError("--contact-forces: the contact-force observation exists for Ant-v4 only, not \(env)")
         }
+        try requireWritableResult(path: output, force: true)
         let environment = try MuJoCoEnvs.make(contactForces ? "Ant-v4-contact" : env)
         let contactForces = (environment as? Ant)?.contactForces ?? false
         let file = try HDF5File.open(at: input)

@@ -25,23 +25,22 @@ struct KernelSweep: ParsableCommand {
 
     @Option(help: "Target: paper (Table 2) or authors-code (the notebook's rounded Gaussian).")
     var config: String = "paper"
-    @Option(help: "Seed.")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
+    var seed: Int { seedOption.seed }
     @Flag(help: "Reduced grid for smoke tests: (m, L) in {(10,20),(20,20),(100,100)}.")
     var quick = false
     @Flag(help: "Skip the exact log-determinant.")
     var noExactLogDeterminant = false
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadsOption: ThreadsOption
+    var threads: Int { threadsOption.count(default: ThreadsOption.allCores) }
     @Option(help: "Folder for the result file.")
     var out: String = "Results/fig4"
-    @Flag(help: "Overwrite an existing result file.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
+    var force: Bool { forceOption.force }
 
     func validate() throws {
         guard Fig4Config(rawValue: config) != nil else { throw ValidationError("--config must be paper or authors-code, got \(config)") }
         try requireRange(seed, 0...Int(Int32.max), flag: "seed")
-        try requireRange(threads, 1...1024, flag: "threads")
     }
 
     func run() throws {

@@ -21,7 +21,7 @@ struct MuJoCoCurves: ParsableCommand {
     @Option(help: "smoke, quick, paper or authors-code.")
     var preset: String = "quick"
 
-    @Option(help: "Number of seeds, 0 ..< N.")
+    @Option(parsing: .unconditional, help: "Number of seeds, 0 ..< N.")
     var seeds: Int = 5
 
     @Option(help: "Comma-separated agents (default: every MuJoCo agent of the catalog).")
@@ -30,7 +30,7 @@ struct MuJoCoCurves: ParsableCommand {
     @Option(help: "Comma-separated environments (default: the preset's).")
     var envs: String?
 
-    @Option(help: "Environment steps per run (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Environment steps per run (default: the preset's).")
     var steps: Int?
 
     @Option(name: .customLong("set"), parsing: .singleValue, help: "FIELD=VALUE passed to every run's train --set (repeatable).")
@@ -39,11 +39,12 @@ struct MuJoCoCurves: ParsableCommand {
     @Option(help: "Output folder (default: Results/mujoco/<preset>).")
     var out: String?
 
-    @Option(help: "Runs in parallel (child processes).")
+    @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
     var jobs: Int = 1
 
-    @Flag(help: "Redo runs whose files are complete, and replace checkpoints of another configuration.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
+
+    var force: Bool { forceOption.force }
 
     @OptionGroup(title: "Launching (local processes or one Slurm job array)")
     var cluster: CampaignLaunchOptions
@@ -138,7 +139,7 @@ struct MuJoCoCurves: ParsableCommand {
             return
         }
         guard !plan.pending.isEmpty else { return }
-        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        try requireWritableFolder(runs)
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         let launcher = LocalLauncher(name: "mujoco-curves", jobs: jobs, executable: train, environment: environment)

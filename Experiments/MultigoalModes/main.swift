@@ -28,13 +28,13 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Comma-separated agents (default: the preset's: \(MultigoalPreset.allAgents.joined(separator: ","))).")
     var agents: String?
 
-    @Option(help: "Comma-separated temperatures (default: the preset's; the paper's grid is not stated, {0.1,1,5,10,20} is ours).")
+    @Option(parsing: .unconditional, help: "Comma-separated temperatures (default: the preset's; the paper's grid is not stated, {0.1,1,5,10,20} is ours).")
     var alphas: String?
 
-    @Option(help: "Number of seeds, 0 ..< N (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Number of seeds, 0 ..< N (default: the preset's).")
     var seeds: Int?
 
-    @Option(help: "Environment steps per run (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Environment steps per run (default: the preset's).")
     var steps: Int?
 
     @Option(name: .customLong("set"), parsing: .singleValue,
@@ -44,14 +44,16 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Output folder (default: Results/multigoal/<preset>).")
     var out: String?
 
-    @Option(help: "Runs in parallel (child processes).")
+    @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
     var jobs: Int = 1
 
-    @Flag(help: "Retrain runs whose files are complete.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
 
-    @Flag(help: "No progress lines from the runs.")
-    var quiet = false
+    var force: Bool { forceOption.force }
+
+    @OptionGroup var quietOption: QuietOption
+
+    var quiet: Bool { quietOption.quiet }
 
     @OptionGroup(title: "Where the runs go")
     var cluster: CampaignLaunchOptions
@@ -64,7 +66,7 @@ struct MultigoalModes: ParsableCommand {
     var resume = false
 
     /// --run-one: engine threads (a cluster task's CPUs; the same bits for any count).
-    @Option(help: .hidden)
+    @Option(parsing: .unconditional, help: .hidden)
     var threads: Int = 1
 
     func validate() throws {
@@ -74,7 +76,6 @@ struct MultigoalModes: ParsableCommand {
         if let seeds { try requireRange(seeds, 1...1000, flag: "seeds") }
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
         try requireRange(jobs, 1...64, flag: "jobs")
-        try requireRange(threads, 1...256, flag: "threads")
     }
 
     func resolvedPreset() throws -> MultigoalPreset {
@@ -107,6 +108,7 @@ struct MultigoalModes: ParsableCommand {
         let runs = folder + "/runs"
         let specs = try MultigoalRunSpec.grid(preset: p, agents: p.agents, alphas: p.alphas, seeds: Array(0..<p.seeds),
                                               overrides: overrides.map(ConfigOverride.init(parsing:)))
+        for spec in specs { try spec.train.requireFitsInMemory() }
         if let runOne {
             guard let spec = specs.first(where: { $0.runID == runOne }) else {
                 throw InputError("--run-one \(runOne) is not in the grid")
@@ -127,6 +129,7 @@ struct MultigoalModes: ParsableCommand {
             print("multigoal-modes: --force: \(spec.fileName) (\(differences.prefix(3).joined(separator: "; "))) is redone and replaced")
         }
         guard !plan.pending.isEmpty else { return }
+        try requireWritableFolder(runs)
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if cluster.launcher == "slurm" {
             // Every path absolute: the tasks start in other processes, maybe on other hosts

@@ -18,8 +18,9 @@ struct ObstacleRobustness: ParsableCommand {
     @Option(help: "A multigoal-modes output folder.")
     var runs: String = "Results/multigoal/quick"
 
-    @Flag(help: "Re-evaluate runs whose obstacle files exist.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
+
+    var force: Bool { forceOption.force }
 
     func run() throws {
         let folder = runs + "/runs"

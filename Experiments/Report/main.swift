@@ -36,6 +36,7 @@ struct Report: ParsableCommand {
         let page = !noPage && (claims != nil || FileManager.default.fileExists(atPath: claimsPath))
         let claimList = page ? try PaperClaim.load(path: claimsPath) : []
         let outcome = try runReport(resultsFolder: results, tablesFolder: tables ?? results + "/tables")
+        Temporaries.report(outcome.removedTemporaries)
         for w in outcome.warnings {
             FileHandle.standardError.write(Data("report: warning: \(w)\n".utf8))
         }

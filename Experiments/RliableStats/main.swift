@@ -29,28 +29,30 @@ struct RliableStats: ParsableCommand {
     @Option(help: "Output folder (created if missing).")
     var out: String
 
-    @Option(help: "Bootstrap replicates for every table (default: rliable's, 50000 for aggregates and curves, 2000 for P(X > Y) and profiles).")
+    @Option(parsing: .unconditional, help: "Bootstrap replicates for every table (default: rliable's, 50000 for aggregates and curves, 2000 for P(X > Y) and profiles).")
     var reps: Int?
 
-    @Option(name: .customLong("poi-reps"), help: "Replicates for P(X > Y) (overrides --reps).")
+    @Option(name: .customLong("poi-reps"), parsing: .unconditional, help: "Replicates for P(X > Y) (overrides --reps).")
     var poiReps: Int?
 
-    @Option(name: .customLong("profile-reps"), help: "Replicates for performance profiles (overrides --reps).")
+    @Option(name: .customLong("profile-reps"), parsing: .unconditional, help: "Replicates for performance profiles (overrides --reps).")
     var profileReps: Int?
 
-    @Option(name: .customLong("curve-reps"), help: "Replicates for sample-efficiency curves (overrides --reps).")
+    @Option(name: .customLong("curve-reps"), parsing: .unconditional, help: "Replicates for sample-efficiency curves (overrides --reps).")
     var curveReps: Int?
 
-    @Option(help: "Seed of the bootstrap's random streams (0 ... 2^63 - 1).")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
 
-    @Flag(help: "Replace an existing rliable.h5 in --out.")
-    var force = false
+    var seed: Int { seedOption.seed }
 
-    @Option(help: "Interval coverage.")
+    @OptionGroup var forceOption: ForceOption
+
+    var force: Bool { forceOption.force }
+
+    @Option(parsing: .unconditional, help: "Interval coverage.")
     var confidence: Double = 0.95
 
-    @Option(help: "Optimality-gap threshold gamma.")
+    @Option(parsing: .unconditional, help: "Optimality-gap threshold gamma.")
     var gamma: Double = 1
 
     @Option(help: "Reference scores CSV (task,min,max): min-max normalise every task before the statistics.")
@@ -65,14 +67,15 @@ struct RliableStats: ParsableCommand {
     @Option(name: .customLong("pair"), help: "An ordered pair X>Y for P(X > Y) (repeatable; default: all ordered pairs).")
     var pairs: [String] = []
 
-    @Option(help: "Profile thresholds LOW:HIGH:COUNT (default: 101 from min(0, lowest score) to the highest).")
+    @Option(parsing: .unconditional, help: "Profile thresholds LOW:HIGH:COUNT (default: 101 from min(0, lowest score) to the highest).")
     var taus: String?
 
     @Flag(name: .customLong("no-profiles"), help: "Skip the performance profiles.")
     var noProfiles = false
 
-    @Option(help: "Worker threads (results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadsOption: ThreadsOption
+
+    var threads: Int { threadsOption.count(default: ThreadsOption.allCores) }
 
     func run() throws {
         for (flag, value) in [("reps", reps), ("poi-reps", poiReps), ("profile-reps", profileReps), ("curve-reps", curveReps)] {
@@ -80,15 +83,19 @@ struct RliableStats: ParsableCommand {
         }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence must be strictly between 0 and 1, got \(confidence)") }
         guard gamma.isFinite else { throw ValidationError("--gamma must be finite") }
-        try requireRange(threads, 1...256, flag: "threads")
-
-        try requireRange(seed, 0...Int.max, flag: "seed")
         let resultPath = URL(fileURLWithPath: out, isDirectory: true).appendingPathComponent("rliable.h5").path
+        guard (scores == nil) != (runs == nil) else { throw InputError("give exactly one of --scores FILE.csv and --runs FOLDER") }
         if FileManager.default.fileExists(atPath: resultPath) && !force {
             throw InputError("\(resultPath) exists; pass --force to overwrite it")
         }
-        guard (scores == nil) != (runs == nil) else { throw InputError("give exactly one of --scores FILE.csv and --runs FOLDER") }
-        var table = try (scores.map { CSVScoreSource(path: $0) as ScoreSource } ?? TrainRunScoreSource(folder: runs!)).scoreTable()
+        var table: ScoreTable
+        if let scores {
+            table = try CSVScoreSource(path: scores).scoreTable()
+        } else {
+            let (found, warnings) = try TrainRunScoreSource(folder: runs!).scoreTableAndWarnings()
+            for w in warnings { FileHandle.standardError.write(Data("rliable-stats: warning: \(w)\n".utf8)) }
+            table = found
+        }
         var normalisation: ReferenceScores? = nil
         if let normalizeBy {
             guard reference == nil && refs.isEmpty else { throw InputError("--normalize-by excludes --reference and --ref") }
@@ -117,6 +124,8 @@ struct RliableStats: ParsableCommand {
         }
         if let t = taus { settings.taus = try parseTaus(t) }
 
+        // The input is good: before the bootstrap, check the output can be written.
+        try requireWritableResult(path: resultPath, force: force)
         let start = DispatchTime.now().uptimeNanoseconds
         let report = try RliableReport.compute(table, settings: settings)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -30,17 +30,18 @@ struct Table1: ParsableCommand {
     @Option(help: "Whose network sizes fresh agents get: paper, authors-code or smoke.")
     var preset: String = "paper"
 
-    @Option(help: "Comma-separated engine thread counts.")
+    @Option(parsing: .unconditional, help: "Comma-separated engine thread counts.")
     var threads: String = "1,2"
 
-    @Option(help: "Timed selections per agent, environment and thread count.")
+    @Option(parsing: .unconditional, help: "Timed selections per agent, environment and thread count.")
     var reps: Int = 300
 
-    @Option(help: "Untimed selections before timing.")
+    @Option(parsing: .unconditional, help: "Untimed selections before timing.")
     var warmup: Int = 30
 
-    @Option(help: "Seed of the networks, the observations and the agents' noise.")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
+
+    var seed: Int { seedOption.seed }
 
     @Option(help: "Comma-separated run files (multigoal run files, train checkpoints *.ckpt.h5) or folders of run files whose trained agents are timed instead of fresh ones; a file of an agent outside --agents is refused.")
     var runs: String?
@@ -54,11 +55,13 @@ struct Table1: ParsableCommand {
     @Option(help: "The result file.")
     var out: String = "Results/table1/table1.h5"
 
-    @Flag(help: "Replace an existing result file.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
 
-    @Flag(help: "No progress lines.")
-    var quiet = false
+    var force: Bool { forceOption.force }
+
+    @OptionGroup var quietOption: QuietOption
+
+    var quiet: Bool { quietOption.quiet }
 
     static func list(_ text: String) -> [String] {
         text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -39,65 +39,69 @@ struct Train: ParsableCommand {
     @Flag(help: "Print every configuration field of the run, its value and where it came from (preset, option, --set), and exit.")
     var showConfig = false
 
-    @Option(help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Temperature for both alpha_c and alpha_a (default: the preset's).")
     var alpha: Double?
 
-    @Option(help: "Seed of the run's seed tree.")
-    var seed: Int = 0
+    @OptionGroup var seedOption: SeedOption
 
-    @Option(help: "Environment steps (default: smoke 300, multigoal 20000, MuJoCo 1000000).")
+    var seed: Int { seedOption.seed }
+
+    @Option(parsing: .unconditional, help: "Environment steps (default: smoke 300, multigoal 20000, MuJoCo 1000000).")
     var steps: Int?
 
     @Option(help: "paper, authors-code or smoke.")
     var preset: String = "paper"
 
-    @Option(help: "Evaluate every this many steps (default: the preset's, 1000).")
+    @Option(parsing: .unconditional, help: "Evaluate every this many steps (default: the preset's, 1000).")
     var evalEvery: Int?
 
-    @Option(help: "Test episodes per evaluation (default: the preset's).")
+    @Option(parsing: .unconditional, help: "Test episodes per evaluation (default: the preset's).")
     var evalEpisodes: Int?
 
     @Option(help: "Evaluate on this environment instead of --env (e.g. Multigoal-obstacle); same dimensions.")
     var evalEnv: String?
 
-    @Option(help: "S2AC: particles per state, m (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: particles per state, m (default: the preset's).")
     var particles: Int?
 
-    @Option(help: "S2AC: SVGD steps L of the chosen agent (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: SVGD steps L of the chosen agent (default: the preset's).")
     var svgdSteps: Int?
 
-    @Option(help: "S2AC: SVGD step size eps (default: the preset's).")
+    @Option(parsing: .unconditional, help: "S2AC: SVGD step size eps (default: the preset's).")
     var svgdStepSize: Double?
 
-    @Option(help: "S2AC: kernel bandwidth rule (forth, median, quantile25, mean, paper-table3) or a fixed sigma.")
+    @Option(parsing: .unconditional, help: "S2AC: kernel bandwidth rule (forth, median, quantile25, mean, paper-table3) or a fixed sigma.")
     var bandwidth: String?
 
-    @Option(help: "S2AC(phi): standard deviation of the fixed q0.")
+    @Option(parsing: .unconditional, help: "S2AC(phi): standard deviation of the fixed q0.")
     var sigmaP0: Double?
 
-    @Option(help: "Hidden widths of the critics, comma-separated (e.g. 256,256).")
+    @Option(parsing: .unconditional, help: "Hidden widths of the critics, comma-separated (e.g. 256,256).")
     var criticHidden: String?
 
-    @Option(help: "Hidden widths of the actor (SAC) or q0 network (S2AC(phi,theta)), comma-separated.")
+    @Option(parsing: .unconditional, help: "Hidden widths of the actor (SAC) or q0 network (S2AC(phi,theta)), comma-separated.")
     var actorHidden: String?
 
     @Option(help: "Output run file (.h5).")
     var out: String?
 
-    @Option(help: "Write a checkpoint (OUT.ckpt.h5) every this many steps; 0 = never.")
+    @Option(parsing: .unconditional, help: "Write a checkpoint (OUT.ckpt.h5) every this many steps; 0 = never.")
     var checkpointEvery: Int = 0
 
     @Flag(help: "Continue from OUT.ckpt.h5 (same configuration).")
     var resume = false
 
-    @Flag(help: "Overwrite an existing run file.")
-    var force = false
+    @OptionGroup var forceOption: ForceOption
 
-    @Flag(help: "No progress line on standard error.")
-    var quiet = false
+    var force: Bool { forceOption.force }
 
-    @Option(help: "Threads for one update (matrix products and long elementwise loops). Results are bit-identical for any count.")
-    var threads: Int = 1
+    @OptionGroup var quietOption: QuietOption
+
+    var quiet: Bool { quietOption.quiet }
+
+    @OptionGroup var threadsOption: ThreadsOption
+
+    var threads: Int { threadsOption.count(default: 1) }
 
     func validate() throws {
         if listAgents { return }
@@ -118,7 +122,6 @@ struct Train: ParsableCommand {
         if let evalEvery { try requireRange(evalEvery, 0...100_000_000, flag: "eval-every") }
         if let evalEpisodes { try requireRange(evalEpisodes, 1...1000, flag: "eval-episodes") }
         try requireRange(checkpointEvery, 0...100_000_000, flag: "checkpoint-every")
-        try requireRange(threads, 1...256, flag: "threads")
         if showConfig { return }
         guard let out else { throw ValidationError("--out is required") }
         guard out.hasSuffix(".h5") else { throw ValidationError("--out must name a .h5 file, got '\(out)'") }
@@ -163,6 +166,9 @@ struct Train: ParsableCommand {
                              + "or --force to start again and replace it")
         }
 
+        // Before any allocation or step: an output that cannot be written is refused at once.
+        if !resume { try requireWritableResult(path: out, force: force) }
+        try config.requireFitsInMemory()
         setEngineThreads(threads)
         let trainer = try config.makeTrainer()
         trainer.showsProgress = !quiet

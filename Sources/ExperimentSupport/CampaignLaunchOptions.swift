@@ -19,22 +19,22 @@ public struct CampaignLaunchOptions: ParsableArguments {
     @Option(help: "Slurm: time limit of each task (sbatch --time: MM, HH:MM:SS, D-HH, ...).")
     public var time: String?
 
-    @Option(help: "Slurm: CPUs per task; each run uses them as engine threads (same bits for any count).")
+    @Option(parsing: .unconditional, help: "Slurm: CPUs per task; each run uses them as engine threads (same bits for any count).")
     public var cpusPerTask: Int = 1
 
     @Option(help: "Slurm: memory per task (sbatch --mem: 4G, 500M).")
     public var mem: String?
 
-    @Option(help: "Slurm: at most this many tasks at once (--array=0-(N-1)%MAX).")
+    @Option(parsing: .unconditional, help: "Slurm: at most this many tasks at once (--array=0-(N-1)%MAX).")
     public var maxConcurrent: Int = 32
 
-    @Option(help: "Slurm: seconds before the time limit at which a task gets SIGTERM, writes its checkpoint and requeues itself.")
+    @Option(parsing: .unconditional, help: "Slurm: seconds before the time limit at which a task gets SIGTERM, writes its checkpoint and requeues itself.")
     public var signalMargin: Int = 300
 
     @Option(help: "Slurm: further sbatch flags, blank-separated (e.g. '--qos=long --constraint=avx512').")
     public var sbatchFlags: String?
 
-    @Option(help: "Checkpoint every this many steps (Slurm tasks; default 1000 there).")
+    @Option(parsing: .unconditional, help: "Checkpoint every this many steps (Slurm tasks; default 1000 there).")
     public var checkpointEvery: Int?
 
     @Flag(help: "Slurm: no report job after the array.")

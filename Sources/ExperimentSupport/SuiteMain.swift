@@ -50,9 +50,11 @@ extension ParsableCommand {
     }
 }
 
-/// Checks `value` lies in `range`, throwing a `ValidationError` that names the flag.
+/// Checks `value` lies in `range`, throwing a `ValidationError` that names the flag and the
+/// bound it breaks ("--seed must be >= 0, got -1"); a value outside both (NaN) gets the range.
 public func requireRange<T: Comparable>(_ value: T, _ range: ClosedRange<T>, flag: String) throws {
-    guard range.contains(value) else {
-        throw ValidationError("--\(flag) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
-    }
+    guard !range.contains(value) else { return }
+    let rule = value < range.lowerBound ? ">= \(range.lowerBound)"
+        : value > range.upperBound ? "<= \(range.upperBound)" : "in \(range.lowerBound)...\(range.upperBound)"
+    throw ValidationError("--\(flag) must be \(rule), got \(value)")
 }

@@ -163,6 +163,22 @@ private struct DemoReporter: ResultReporter {
         #expect(run.err.contains("report: warning: corrupt.h5"))
     }
 
+    /// A value that went non-finite reaches no table unflagged: a warning names the run file,
+    /// the table and the column (and the exit code is then 1); the table still holds the row.
+    @Test func nonFiniteValuesAreFlagged() throws {
+        let results = makeTemporaryFolder("report-nonfinite")
+        for (i, value) in [1.5, .infinity, -.nan].enumerated() {
+            let w = try ResultWriter(path: results + "/r\(i).h5", kind: "demo", config: DemoConfig(), seed: i, force: false)
+            try w.root.write("value", [value])
+            try w.commit()
+        }
+        let outcome = try runReport(resultsFolder: results, tablesFolder: results + "/tables", reporters: [DemoReporter()])
+        #expect(outcome.filesReported == 3)
+        #expect(outcome.warnings.sorted() == ["r1.h5: demo.csv: column value holds inf in 1 row, not a finite result",
+                                              "r2.h5: demo.csv: column value holds -nan in 1 row, not a finite result"],
+                "\(outcome.warnings)")
+    }
+
     @Test func missingFolderIsBadInput() throws {
         let run = try runSuiteTool("report", ["--results", "/nonexistent/results"])
         #expect(run.code == 2)

@@ -80,6 +80,11 @@ import S2ACCore
         ("algorithm,task,run,score\nA,t,0,1\nB,t,0,2\n", ["--pair", "A>C"], "unknown algorithm C"),
         ("algorithm,task,run,score\nA,t,0,1\n", ["--reps", "0"], "--reps"),
         ("algorithm,task,run,score\nA,t,0,1\n", ["--ref", "u=0:1"], "no reference scores for task t"),
+        // Which of two columns of one name was meant cannot be told.
+        ("algorithm,task,run,score,Score \nA,t,0,1,2\n", [], "names the column 'score' twice"),
+        // Finite scores whose means overflow to inf.
+        ("algorithm,task,run,score\nA,t,0,1e308\nA,t,1,1.5e308\n", [], "would overflow the means of 2 scores"),
+        ("algorithm,task,run,score\nA,t,0,1\n", ["--ref", "t=-1e308:1e308"], "needs finite min < max"),
     ])
     func badInputExitsTwoAndWritesNothing(_ csv: String, _ extra: [String], _ expected: String) throws {
         let input = try scoresFile(csv)

@@ -24,9 +24,21 @@ import Testing
         #expect(final.runs == 2)
         #expect(abs(final[1, 0] - last.reduce(0, +) / 2) < 1e-12)
 
+        // Result files of a kind no part of the suite knows are named, a line each, as report
+        // names them; the train runs are still read.
+        for name in ["x", "y"] {
+            let w = try ResultWriter(path: folder + "/other/\(name).h5", kind: "unheard-of", config: ["n": 1], seed: nil, force: false)
+            try w.commit()
+        }
+        let warned = try TrainRunScoreSource(folder: folder).scoreTableAndWarnings()
+        #expect(warned.table.algorithms == ["sac"] && warned.warnings.count == 2, "\(warned.warnings)")
+
         let out = makeTemporaryFolder("runs-out")
         let r = try runSuiteTool("rliable-stats", ["--runs", folder, "--out", out, "--reps", "200"])
         #expect(r.code == 0, "\(r.err)")
+        let warnings = r.err.split(separator: "\n").filter { $0.hasPrefix("rliable-stats: warning: ") }
+        #expect(warnings.count == 2 && warnings.allSatisfy { $0.contains("unknown kind 'unheard-of'") }, "\(r.err)")
+        #expect(warnings.first?.contains(folder + "/other/x.h5") == true, "\(r.err)")
         #expect(FileManager.default.fileExists(atPath: out + "/rliable_curves.csv"))
         let both = try runSuiteTool("rliable-stats", ["--runs", folder, "--scores", "x.csv", "--out", out])
         #expect(both.code == 2)

@@ -198,7 +198,7 @@ public struct SlurmLauncher {
         var submission = SlurmSubmission(folder: submissionFolder, manifest: manifest, script: script, taskCount: runs.count)
         if dryRun { return submission }
 
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try createFolder(logs)
         try writeFileAtomically(Data(manifest.utf8), to: manifestPath)
         let scriptPath = submissionFolder + "/job.sh"
         try writeFileAtomically(Data(script.utf8), to: scriptPath)
@@ -255,7 +255,7 @@ public struct SlurmLauncher {
     /// Creates the next submission folder; `mkdir` fails on a folder another submission took
     /// meanwhile, so two submissions never share one.
     func makeSubmissionFolder(in base: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try createFolder(base)
         for _ in 0..<100 {
             let path = base + "/\(nextSubmissionNumber(in: base))"
             if mkdir(path, 0o755) == 0 { return path }

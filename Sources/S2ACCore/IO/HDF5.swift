@@ -14,7 +14,11 @@ let hdf5Lock: NSRecursiveLock = {
     let lock = NSRecursiveLock()
     // H5Fis_hdf5 takes no property list; this makes it skip file locks too (see accessProperties).
     setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0)
-    lock.withLock { _ = H5open() }
+    // No clean-up at exit: the library's own would close again a file whose close failed (a
+    // full disk) and crash inside libhdf5 after the error was printed. Every file this suite
+    // writes is closed explicitly, its close checked; one still open at exit is a temporary
+    // the process abandons.
+    lock.withLock { _ = H5dont_atexit(); _ = H5open() }
     return lock
 }()
 
@@ -114,18 +118,48 @@ func hdf5ErrorDetail() -> String? {
     return found.flatMap { $0.isEmpty ? nil : $0 }
 }
 
-/// An owned HDF5 identifier, closed exactly once.
+/// HDF5's detail for the error just raised, shortened to the system's words where it has
+/// them: a failed write names errno and its message among a dozen numbers ("file write
+/// failed: time = ..., error message = 'No space left on device', buf = ..."), of which the
+/// message is what a user needs.
+func hdf5FailureDetail() -> String? {
+    guard let detail = hdf5ErrorDetail() else { return nil }
+    if let start = detail.range(of: "error message = '"),
+       let end = detail[start.upperBound...].firstIndex(of: "'") {
+        return String(detail[start.upperBound..<end])
+    }
+    return detail
+}
+
+/// `what`, followed by HDF5's reason when it gave one.
+func hdf5Failure(_ what: String) -> HDF5Error {
+    HDF5Error(what + (hdf5FailureDetail().map { " (HDF5: \($0))" } ?? ""))
+}
+
+/// An owned HDF5 identifier, closed exactly once: by `close()`, which reports a failure, or
+/// when the handle goes away. Closing a dataset or an attribute is where HDF5 writes its
+/// cached data, so a writer closes what it created with `close()`: a full disk then fails
+/// the write instead of leaving a file that only looks whole.
 final class HDF5Handle {
     let id: hid_t
     private let closer: (hid_t) -> herr_t
+    private var isOpen = true
     init(_ id: hid_t, what: @autoclosure () -> String, closer: @escaping (hid_t) -> herr_t) throws {
-        guard id >= 0 else {
-            throw HDF5Error(what() + (hdf5ErrorDetail().map { " (HDF5: \($0))" } ?? ""))
-        }
+        guard id >= 0 else { throw hdf5Failure(what()) }
         self.id = id
         self.closer = closer
     }
-    deinit { withHDF5 { _ = closer(id) } }
+
+    /// Closes the identifier now; throws (with `what` and HDF5's reason) when HDF5 reports a
+    /// failure. The identifier counts as closed either way.
+    func close(_ what: @autoclosure () -> String) throws {
+        guard isOpen else { return }
+        isOpen = false
+        let status = withHDF5 { closer(id) }
+        guard status >= 0 else { throw hdf5Failure(what()) }
+    }
+
+    deinit { if isOpen { withHDF5 { _ = closer(id) } } }
 }
 
 /// An HDF5 file. Create with `HDF5File.create(at:)` (truncating) or open with
@@ -187,11 +221,26 @@ public final class HDF5File {
     /// Flushes everything to disk.
     public func flush() throws {
         try withHDF5 {
-            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error("cannot flush \(path)") }
+            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw hdf5Failure("cannot write \(path)") }
         }
     }
 
-    /// Closes the file; later use of its groups is a programmer error.
+    /// Flushes and closes a file that was written, checking both: when this returns, every
+    /// byte is in the file. Throws when HDF5 could not write it (a full disk); the file is
+    /// closed either way and is then incomplete, for the caller to remove.
+    public func finish() throws {
+        try withHDF5 {
+            guard let handle else { preconditionFailure("HDF5 file \(path) finished after close()") }
+            self.handle = nil
+            let flushed = H5Fflush(handle.id, H5F_SCOPE_GLOBAL) >= 0
+            let failure = flushed ? nil : hdf5Failure("cannot write \(path)")
+            try handle.close("cannot write \(path)")
+            if let failure { throw failure }
+        }
+    }
+
+    /// Closes the file; later use of its groups is a programmer error. A failure is not
+    /// reported: for files read, or written and then abandoned (`finish()` checks).
     public func close() {
         withHDF5 {
             if let handle { _ = H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
@@ -244,8 +293,9 @@ public struct HDF5Group {
                     }
                 } else {
                     let g = try current.open()
-                    _ = try HDF5Handle(H5Gcreate2(g.id, part, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
-                                       what: "\(file.path): cannot create group \(current.child(part))", closer: H5Gclose)
+                    let created = try HDF5Handle(H5Gcreate2(g.id, part, s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT(), s2ac_H5P_DEFAULT()),
+                                                 what: "\(file.path): cannot create group \(current.child(part))", closer: H5Gclose)
+                    try created.close("\(file.path): cannot write group \(current.child(part))")
                 }
                 current = HDF5Group(file: file, path: current.child(part))
             }
@@ -334,7 +384,8 @@ public struct HDF5Group {
             let status = values.withUnsafeBytes { raw in
                 H5Dwrite(d.id, T.hdf5MemoryType, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), raw.baseAddress)
             }
-            guard status >= 0 else { throw HDF5Error("\(file.path): cannot write dataset \(child(name))") }
+            guard status >= 0 else { throw hdf5Failure("\(file.path): cannot write dataset \(child(name))") }
+            try d.close("\(file.path): cannot write dataset \(child(name))")
         }
     }
 
@@ -407,7 +458,8 @@ public struct HDF5Group {
             let status = withCStringArray(strings) { pointers in
                 H5Dwrite(d.id, type.id, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), pointers)
             }
-            guard status >= 0 else { throw HDF5Error("\(file.path): cannot write dataset \(child(name))") }
+            guard status >= 0 else { throw hdf5Failure("\(file.path): cannot write dataset \(child(name))") }
+            try d.close("\(file.path): cannot write dataset \(child(name))")
         }
     }
 
@@ -436,19 +488,23 @@ public struct HDF5Group {
     public func setAttribute(_ name: String, _ value: HDF5Attribute, on dataset: String? = nil) throws {
         try withHDF5 {
             let obj = try openObject(dataset)
-            if H5Aexists(obj.id, name) > 0 { _ = H5Adelete(obj.id, name) }
+            if H5Aexists(obj.id, name) > 0 {
+                guard H5Adelete(obj.id, name) >= 0 else { throw hdf5Failure("\(file.path): cannot replace attribute \(name)") }
+            }
             switch value {
             case .string(let s):
                 let type = try stringType()
                 let space = try HDF5Handle(H5Screate(H5S_SCALAR), what: "cannot make a dataspace", closer: H5Sclose)
                 let a = try createAttribute(obj.id, name, type.id, space.id)
                 let status = withCStringArray([s]) { H5Awrite(a.id, type.id, $0) }
-                guard status >= 0 else { throw HDF5Error("\(file.path): cannot write attribute \(name)") }
+                guard status >= 0 else { throw hdf5Failure("\(file.path): cannot write attribute \(name)") }
+                try a.close("\(file.path): cannot write attribute \(name)")
             case .double(let x): try writeNumericAttribute(obj.id, name, [x], scalar: true)
             case .int(let x): try writeNumericAttribute(obj.id, name, [x], scalar: true)
             case .doubles(let xs): try writeNumericAttribute(obj.id, name, xs, scalar: false)
             case .ints(let xs): try writeNumericAttribute(obj.id, name, xs, scalar: false)
             }
+            try obj.close("\(file.path): cannot write attribute \(name)")
         }
     }
 
@@ -525,7 +581,8 @@ public struct HDF5Group {
                                    what: "cannot make a dataspace", closer: H5Sclose)
         let a = try createAttribute(obj, name, T.hdf5MemoryType, space.id)
         let status = values.withUnsafeBytes { H5Awrite(a.id, T.hdf5MemoryType, $0.baseAddress) }
-        guard status >= 0 else { throw HDF5Error("\(file.path): cannot write attribute \(name)") }
+        guard status >= 0 else { throw hdf5Failure("\(file.path): cannot write attribute \(name)") }
+        try a.close("\(file.path): cannot write attribute \(name)")
     }
 
     /// Variable-length UTF-8 string type.

@@ -112,6 +112,8 @@ public final class ResultWriter {
     public private(set) var provenance: Provenance
     private var committed = false
     private let force: Bool
+    /// Holds the lock that tells a living writer's temporary file from a stale one.
+    private var lock: Int32 = -1
 
     public var root: HDF5Group { file.root }
 
@@ -121,30 +123,46 @@ public final class ResultWriter {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         try requireWritableResult(path: path, force: force)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw InputError("cannot create the folder \(folder.path): \(error.localizedDescription)")
-        }
+        try createFolder(folder.path)
         finalPath = url.path
         self.force = force
         // The process id names the writer (a later tool can tell a stale file); the counter
         // keeps two writers of one process apart.
         let n = writerCount.add(1, ordering: .relaxed).oldValue
         temporaryPath = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())" + (n == 0 ? "" : "-\(n)")).path
-        file = try HDF5File.create(at: temporaryPath)
+        do {
+            file = try HDF5File.create(at: temporaryPath)
+        } catch {
+            // HDF5 may have made the file before failing (a full disk).
+            unlink(temporaryPath)
+            throw InputError("cannot write \(finalPath): \(error)")
+        }
+        lock = Temporaries.hold(temporaryPath)
         provenance = Provenance.current(kind: kind, configJSON: try canonicalJSON(config), seed: seed)
     }
 
-    /// Stamps the end time, closes the file and moves it to its final name.
+    /// Stamps the end time, closes the file and moves it to its final name. When the file
+    /// cannot be written whole (a full disk), the temporary file is removed, whatever had the
+    /// final name is left as it was, and this throws.
     public func commit() throws {
         precondition(!committed, "commit() called twice on \(finalPath)")
         provenance.endTime = isoNow()
-        try provenance.write(to: file)
-        try file.flush()
-        file.close()
-        try publish(temporaryPath, as: finalPath, replacing: force)
+        do {
+            try provenance.write(to: file)
+            try file.finish()
+        } catch {
+            committed = true  // nothing left to abandon
+            unlink(temporaryPath)
+            release()
+            throw InputError("cannot write \(finalPath): \(error)")
+        }
         committed = true
+        defer { release() }
+        try publish(temporaryPath, as: finalPath, replacing: force)
+    }
+
+    private func release() {
+        if lock >= 0 { close(lock); lock = -1 }
     }
 
     /// Gives up the result: closes and removes the temporary file (for a process about to
@@ -153,6 +171,7 @@ public final class ResultWriter {
         guard !committed else { return }
         file.close()
         unlink(temporaryPath)
+        release()
     }
 
     deinit {
@@ -160,6 +179,7 @@ public final class ResultWriter {
             file.close()
             unlink(temporaryPath)
         }
+        release()
     }
 }
 
@@ -217,29 +237,101 @@ public func resultFilePaths(under root: String, excluding: String? = nil) -> (fi
     return (files.sorted(), skipped.sorted())
 }
 
-/// Throws `InputError` when a result already exists at `path` and `force` is false. Commands
-/// call it before any computation, so a refusal costs nothing; `ResultWriter` checks again.
+/// Throws `InputError` when a result already exists at `path` and `force` is false, or when
+/// its folder cannot be made or written in. Commands call it before any computation, so a
+/// refusal costs nothing; `ResultWriter` checks again.
 public func requireWritableResult(path: String, force: Bool) throws {
     let url = URL(fileURLWithPath: path)
     if FileManager.default.fileExists(atPath: url.path) && !force {
         throw InputError("\(url.path) exists; pass --force to overwrite it")
     }
+    try requireWritableFolder(url.deletingLastPathComponent().path)
+    Temporaries.report(Temporaries.removeStale(in: url.deletingLastPathComponent().path))
 }
 
-/// Writes `data` to `path` atomically (temporary file in the same folder, then rename).
+/// Checks files can be made in `folder`, so an output that cannot be written is refused before
+/// the computation: a file is created and removed in it or, when it does not exist yet, in the
+/// nearest folder above it that does (the writer makes the rest). Nothing is left behind.
+public func requireWritableFolder(_ folder: String) throws {
+    var existing = URL(fileURLWithPath: folder).standardizedFileURL.path
+    var isFolder: ObjCBool = false
+    while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder) && existing != "/" {
+        existing = (existing as NSString).deletingLastPathComponent
+    }
+    guard isFolder.boolValue else { throw InputError("cannot write in \(folder): \(existing) is a file, not a folder") }
+    let probe = (existing as NSString).appendingPathComponent(".write-probe-\(getpid())")
+    let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+        let reason = String(cString: strerror(errno))
+        throw InputError("cannot write in \(folder): " + (existing == folder ? reason : "\(existing) takes no new files (\(reason))"))
+    }
+    close(fd)
+    unlink(probe)
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same folder, then rename). When
+/// the data cannot be written whole (a full disk), the temporary file is removed, whatever
+/// had the name `path` is left as it was, and this throws one line.
 public func writeFileAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
-    do {
-        try data.write(to: temp)
-    } catch {
-        throw InputError("cannot write \(temp.path): \(error.localizedDescription)")
+    try createFolder(folder.path)
+    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw InputError("cannot write \(url.path): \(String(cString: strerror(errno)))") }
+    _ = flock(fd, LOCK_EX | LOCK_NB)  // marks the temporary file as a living writer's (Temporaries)
+    var failure: Int32 = 0
+    data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno; return
+            }
+            offset += n
+        }
     }
-    guard rename(temp.path, url.path) == 0 else {
-        unlink(temp.path)
-        throw InputError("cannot move \(temp.path) to \(url.path): \(String(cString: strerror(errno)))")
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    if close(fd) != 0 && failure == 0 { failure = errno }
+    guard failure == 0 else {
+        unlink(temp)
+        throw InputError("cannot write \(url.path): \(String(cString: strerror(failure)))")
+    }
+    guard rename(temp, url.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temp)
+        throw InputError("cannot move \(temp) to \(url.path): \(reason)")
+    }
+}
+
+/// Makes the folder `path` and any missing parents; throws one line in words when it cannot
+/// (a file in the way, no permission, a read-only or full file system).
+public func createFolder(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw InputError("cannot create the folder \(path): \(fileErrorWords(error))")
+    }
+}
+
+/// The system's words for a Foundation file error ("Permission denied", "No space left on
+/// device"), instead of its "Error Domain=NSCocoaErrorDomain Code=... UserInfo={...}" text.
+public func fileErrorWords(_ error: Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    switch ns.code {
+    case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "No such file or directory"
+    case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "Permission denied"
+    case NSFileWriteOutOfSpaceError: return "No space left on device"
+    case NSFileWriteVolumeReadOnlyError: return "Read-only file system"
+    case NSFileWriteFileExistsError: return "a file is in the way"
+    default:
+        let text = ns.localizedFailureReason ?? ns.localizedDescription
+        return text.split(separator: "\n").first.map(String.init) ?? "unknown error"
     }
 }
 

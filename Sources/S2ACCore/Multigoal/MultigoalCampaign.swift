@@ -278,8 +278,7 @@ public enum MultigoalRun {
             throw InputError("\(checkpoint) holds a checkpoint: pass --resume to continue that run, or remove it to start again")
         }
         if checkpointEvery > 0 {
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
+            try createFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
         let cpuStart = processCPUSeconds(), wallStart = Date()
         let trainer = try spec.train.makeTrainer()

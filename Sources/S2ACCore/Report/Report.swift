@@ -31,6 +31,8 @@ public struct ReportOutcome {
     public var warnings: [String] = []
     /// Result files reported.
     public var filesReported = 0
+    /// One line per stale temporary file (of a writer that is gone) removed.
+    public var removedTemporaries: [String] = []
 }
 
 /// Walks `resultsFolder` for `*.h5` files (skipping temporaries and the tables folder), reports
@@ -46,10 +48,15 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     }
     let root = URL(fileURLWithPath: resultsFolder).standardizedFileURL
     let tablesRoot = URL(fileURLWithPath: tablesFolder).standardizedFileURL.path
+    // Before reading anything: tables that cannot be written are refused at once.
+    try requireWritableFolder(tablesRoot)
     let found = resultFilePaths(under: root.path, excluding: tablesRoot)
     let paths = found.files
 
     var outcome = ReportOutcome()
+    // Temporaries of writers killed before they finished: removed, each named.
+    outcome.removedTemporaries = Temporaries.removeStale(in: root.path, recursive: true)
+    if !tablesRoot.hasPrefix(root.path + "/") { outcome.removedTemporaries += Temporaries.removeStale(in: tablesRoot) }
     for path in found.skipped {
         outcome.warnings.append("\(String(path.dropFirst(root.path.count + 1))): not a regular file, not read")
     }
@@ -71,6 +78,7 @@ public func runReport(resultsFolder: String, tablesFolder: String,
                     preconditionFailure("reporter for \(provenance.kind) produced an undeclared table \(name)")
                 }
                 var table = tables[name] ?? CSVTable(columns: columns)
+                outcome.warnings += nonFiniteWarnings(rows, columns: columns, in: "\(relative): \(name).csv")
                 for row in rows { table.append(row) }
                 tables[name] = table
             }
@@ -85,6 +93,7 @@ public func runReport(resultsFolder: String, tablesFolder: String,
     for reporter in reporters {
         for (name, table) in try reporter.derivedTables(from: tables) {
             precondition(reporter.tables[name] == table.columns, "a reporter derived an undeclared table \(name)")
+            outcome.warnings += nonFiniteWarnings(table.rows, columns: table.columns, in: "\(name).csv")
             tables[name] = table
         }
     }
@@ -101,4 +110,17 @@ public func runReport(resultsFolder: String, tablesFolder: String,
         outcome.tablesWritten.append(path)
     }
     return outcome
+}
+
+/// One line per column of `rows` holding a value that is not finite (inf, -inf, nan): where
+/// (`place`: the run file and its table, or a table derived from several files), the column
+/// and how many rows. A result that went non-finite is flagged, never passed as a number.
+func nonFiniteWarnings(_ rows: [[String]], columns: [String], in place: String) -> [String] {
+    var lines: [String] = []
+    for (c, column) in columns.enumerated() {
+        let bad = rows.filter { row in c < row.count && (Double(row[c]).map { !$0.isFinite } ?? false) }
+        guard let first = bad.first else { continue }
+        lines.append("\(place): column \(column) holds \(first[c]) in \(bad.count) row\(bad.count == 1 ? "" : "s"), not a finite result")
+    }
+    return lines
 }

@@ -42,7 +42,14 @@ public struct TrainRunScoreSource: ScoreSource {
     public init(folder: String) { self.folder = folder }
     public var sourceDescription: String { folder }
 
-    public func scoreTable() throws -> ScoreTable {
+    public func scoreTable() throws -> ScoreTable { try scoreTableAndWarnings().table }
+
+    /// The scores, and one line per result file skipped because no part of the suite knows
+    /// its kind (a file of another kind the suite writes, a multigoal run say, is skipped
+    /// silently: it is not a train run, but it is no surprise either).
+    public func scoreTableAndWarnings() throws -> (table: ScoreTable, warnings: [String]) {
+        var warnings: [String] = []
+        let known = Set(ReportRegistry.reporters.flatMap(\.kinds))
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw InputError("no folder of run files at \(folder)")
@@ -62,7 +69,12 @@ public struct TrainRunScoreSource: ScoreSource {
             } catch {
                 throw InputError("\(path): \(error)")
             }
-            guard provenance.kind == "train" else { continue }
+            guard provenance.kind == "train" else {
+                if !known.contains(provenance.kind) {
+                    warnings.append("\(path): a result of the unknown kind '\(provenance.kind)', not a train run file; skipped")
+                }
+                continue
+            }
             guard let config = try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8)) as? [String: Any],
                   let agent = config["agent"] as? String, let env = config["env"] as? String, let seed = config["seed"] as? Int else {
                 throw InputError("\(path): its config lacks agent, env or seed")
@@ -80,7 +92,7 @@ public struct TrainRunScoreSource: ScoreSource {
             }
         }
         guard lines.count > 1 else { throw InputError("no train run files with evaluations below \(folder)") }
-        return try ScoreTable.parseCSV(lines.joined(separator: "\n") + "\n", source: folder)
+        return (try ScoreTable.parseCSV(lines.joined(separator: "\n") + "\n", source: folder), warnings)
     }
 }
 

@@ -29,7 +29,7 @@ public struct ScoreTable: Sendable {
     public static func parseCSV(_ text: String, source: String) throws -> ScoreTable {
         let rows = try CSV.parse(text, source: source)
         guard let header = rows.first else { throw InputError("\(source): empty file; expected the header algorithm,task,run,score[,step]") }
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = try CSV.columnNames(header, source: source)
         func column(_ name: String) -> Int? { names.firstIndex(of: name) }
         let required = ["algorithm", "task", "run", "score"]
         let missing = required.filter { column($0) == nil }
@@ -68,6 +68,7 @@ public struct ScoreTable: Sendable {
             cells[a, default: [:]][t] = cell
         }
         guard !algorithms.isEmpty else { throw InputError("\(source): no scores after the header") }
+        try requireSummable(cells.values.flatMap { $0.values.flatMap { $0.scores.values.flatMap(\.values) } }, source: source)
 
         var finals: [String: ScoreMatrix] = [:]
         var curves: [String: (steps: [Double], matrices: [ScoreMatrix])] = [:]
@@ -111,6 +112,17 @@ public struct ScoreTable: Sendable {
                           curves: curves.mapValues { ($0.steps, $0.matrices.map { $0.mapTasks(f) }) })
     }
 
+    /// Every statistic is a mean over at most all the scores (a bootstrap sample may repeat
+    /// the largest one that often), so when the count times the largest magnitude overflows,
+    /// a mean could come out as inf: such a table is refused rather than summarised wrongly.
+    static func requireSummable(_ scores: [Double], source: String) throws {
+        guard let largest = scores.lazy.map(\.magnitude).max() else { return }
+        guard (largest * Double(scores.count)).isFinite else {
+            throw InputError("\(source): scores up to \(largest) in magnitude would overflow the means of \(scores.count) scores; "
+                             + "rescale them (--reference or --ref normalise them)")
+        }
+    }
+
     private static func number(_ field: String, what: String, line: Int, source: String) throws -> Double {
         let s = field.trimmingCharacters(in: .whitespaces)
         guard let v = Double(s) else { throw InputError("\(source): line \(line): \(what) '\(field)' is not a number") }
@@ -132,7 +144,7 @@ public struct ReferenceScores: Sendable, Equatable {
 
     /// Adds one task's reference; `max` must exceed `min`.
     public mutating func set(task: String, min: Double, max: Double, source: String) throws {
-        guard min.isFinite, max.isFinite, max > min else {
+        guard min.isFinite, max.isFinite, max > min, (max - min).isFinite else {
             throw InputError("\(source): reference for \(task) needs finite min < max, got min \(min), max \(max)")
         }
         bounds[task] = (min, max)
@@ -160,7 +172,7 @@ public struct ReferenceScores: Sendable, Equatable {
 
     public static func parseCSV(_ text: String, source: String) throws -> ReferenceScores {
         let rows = try CSV.parse(text, source: source)
-        guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
+        guard let header = try rows.first.map({ try CSV.columnNames($0, source: source) }),
               let it = header.firstIndex(of: "task"), let imin = header.firstIndex(of: "min"), let imax = header.firstIndex(of: "max") else {
             throw InputError("\(source): reference scores need the columns task,min,max")
         }
@@ -193,6 +205,17 @@ public struct ReferenceScores: Sendable, Equatable {
 /// The smallest CSV reader that handles what users write (writing is `CSVTable`'s): comma-separated, RFC 4180 double quotes
 /// (with `""` for a quote inside), LF or CRLF line ends.
 public enum CSV {
+    /// A header's column names, trimmed and lower-cased; a name given twice is refused (which
+    /// of the two columns was meant cannot be told).
+    public static func columnNames(_ header: [String], source: String) throws -> [String] {
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw InputError("\(source): the header names the column '\(name)' twice")
+        }
+        return names
+    }
+
     public static func parse(_ text: String, source: String) throws -> [[String]] {
         var rows: [[String]] = [], row: [String] = [], field = ""
         var inQuotes = false, fieldWasQuoted = false

@@ -465,14 +465,23 @@ public final class Trainer {
     /// caller keeps beside the trainer's state (a campaign run's probes so far) to the same file.
     public func writeCheckpoint(path: String, configJSON: String, extra: ((HDF5Group) throws -> Void)? = nil) throws {
         let temporary = path + ".partial-\(getpid())"
-        let file = try HDF5File.create(at: temporary)
+        let file: HDF5File
+        do {
+            file = try HDF5File.create(at: temporary)
+        } catch {
+            unlink(temporary)  // HDF5 may have made it before failing (a full disk)
+            throw InputError("cannot write the checkpoint \(path): \(error)")
+        }
+        let lock = Temporaries.hold(temporary)
+        defer { if lock >= 0 { close(lock) } }
         do {
             try saveCheckpoint(to: file.root, configJSON: configJSON)
             try extra?(file.root)
-            try file.flush()
-            file.close()
+            try file.finish()
         } catch {
-            file.close(); unlink(temporary); throw error
+            file.close(); unlink(temporary)
+            // The previous checkpoint, if any, is left as it was.
+            throw InputError("cannot write the checkpoint \(path): \(error)")
         }
         guard rename(temporary, path) == 0 else {
             throw InputError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
