@@ -28,6 +28,7 @@ help:
 	@echo "make obstacle        Fig 7, 16: the trained multigoal agents tested with the obstacle (after make multigoal)"
 	@echo "make rliable RLIABLE_SCORES=F.csv   Fig 8f-j statistics for a score table"
 	@echo "make test            build and run every test"
+	@echo "make fuzz            libFuzzer over the result, checkpoint and CSV readers (FUZZ_SECONDS=60 per target; Fuzz/README.md)"
 	@echo "make bench           speed benchmarks -> Results/bench/*.csv ($(BENCHES))"
 	@echo "make assets          pinned MuJoCo models into assets/mujoco/"
 	@echo "make report          CSV tables under Results/tables/ and the reviewer's page Results/report/index.html (every paper claim beside ours)"

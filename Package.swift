@@ -55,6 +55,12 @@ let experiments: [Target] = [
     experiment("mujoco-curves", "MuJoCoCurves"),
 ]
 
+/// libFuzzer's target over the readers (`make fuzz` builds it with -sanitize=fuzzer -DFUZZING);
+/// built plainly, it replays the input files it is given.
+let fuzz: [Target] = [
+    .executableTarget(name: "fuzz-readers", dependencies: ["S2ACCore"], path: "Fuzz/FuzzReaders", swiftSettings: release),
+]
+
 let tests: [Target] = [
     .testTarget(name: "S2ACCoreTests", dependencies: ["S2ACCore"], path: "Tests/S2ACCoreTests",
                 resources: [.copy("Fixtures")]),
@@ -68,6 +74,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
-    targets: cLibraries + library + experiments + tests,
+    targets: cLibraries + library + experiments + fuzz + tests,
     swiftLanguageModes: [.v5]
 )

@@ -413,7 +413,21 @@ public struct HDF5Group {
         let rank = H5Sget_simple_extent_ndims(space)
         guard rank >= 0 else { throw HDF5Error("\(file.path): unreadable dataspace") }
         var d = [hsize_t](repeating: 0, count: Int(rank))
-        _ = H5Sget_simple_extent_dims(space, &d, nil)
+        guard H5Sget_simple_extent_dims(space, &d, nil) >= 0 else { throw HDF5Error("\(file.path): unreadable dataspace") }
+        // A corrupt dataspace can claim any size; the values are allocated from it before
+        // HDF5 reads them. Every value this suite writes takes at least a byte of the file
+        // (datasets are contiguous, never compressed, never left to their fill value), so a
+        // shape of more values than the file has bytes is refused (a fuzzing finding:
+        // 5 * 10^13 bytes asked of the allocator).
+        var count: UInt64 = 1, size: hsize_t = 0
+        for n in d {
+            let (product, overflow) = count.multipliedReportingOverflow(by: UInt64(n))
+            guard !overflow else { throw HDF5Error("\(file.path): a dataspace of \(d) values (corrupt?)") }
+            count = product
+        }
+        guard H5Fget_filesize(file.id, &size) >= 0, count <= UInt64(size) else {
+            throw HDF5Error("\(file.path): a dataspace of \(d) values, more than the file's \(size) bytes hold (corrupt?)")
+        }
         return d.map { Int($0) }
     }
 

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// The readers `make fuzz` fuzzes, on inputs kept as regressions (Fixtures/fuzz/<target>) and
+/// on deterministic damage to the committed seeds (truncations and byte flips): every input
+/// is handled, refused or read, never a trap or a crash. `fuzz-readers` (plain build) replays.
+@Suite struct FuzzReplayTests {
+    private func replay(_ target: String, _ files: [String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = builtProductsFolder.appendingPathComponent("fuzz-readers")
+        p.arguments = files
+        p.environment = ProcessInfo.processInfo.environment.merging(["FUZZ_TARGET": target]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// `seed` cut at eight lengths and with single bytes flipped at 32 places.
+    private func damaged(_ seed: Data) -> [Data] {
+        let cuts = (1...8).map { seed.prefix(seed.count * $0 / 9) }
+        let flips = (0..<32).map { k -> Data in
+            var d = seed
+            let i = (k * 7919 + 13) % d.count
+            d[i] ^= UInt8(truncatingIfNeeded: 0x5A &+ k)
+            return d
+        }
+        return cuts.map { Data($0) } + flips
+    }
+
+    @Test(arguments: [("result", "old_checkpoints/sac.h5"), ("checkpoint", "old_checkpoints/sac.ckpt.h5"), ("csv", nil)])
+    func everyInputIsHandled(_ target: String, _ seedName: String?) throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let folder = makeTemporaryFolder("fuzz-replay")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var files = try FileManager.default.contentsOfDirectory(atPath: fixtures.path + "/fuzz/" + target).sorted()
+            .map { fixtures.path + "/fuzz/" + target + "/" + $0 }
+        let seed = try seedName.map { try Data(contentsOf: fixtures.appendingPathComponent($0)) }
+            ?? Data(RliableCommandTests.scores.utf8)
+        for (i, data) in damaged(seed).enumerated() {
+            let path = folder + "/\(i)"
+            try data.write(to: URL(fileURLWithPath: path))
+            files.append(path)
+        }
+        let r = try replay(target, files)
+        #expect(r.code == 0, "\(target): exit \(r.code): \(r.err.suffix(800))")
+        #expect(r.out.split(separator: "\n").count == files.count, "\(r.out.suffix(400))")
+    }
+}
