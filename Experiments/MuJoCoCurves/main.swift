@@ -39,9 +39,6 @@ struct MuJoCoCurves: ParsableCommand {
     @Option(help: "Output folder (default: Results/mujoco/<preset>).")
     var out: String?
 
-    @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
-    var jobs: Int = 1
-
     @OptionGroup var forceOption: ForceOption
 
     var force: Bool { forceOption.force }
@@ -55,7 +52,6 @@ struct MuJoCoCurves: ParsableCommand {
         }
         try requireRange(seeds, 1...1000, flag: "seeds")
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
-        try requireRange(jobs, 1...64, flag: "jobs")
         // A run's checkpoint interval is part of its configuration: the preset sets it.
         guard cluster.checkpointEvery == nil else { throw ValidationError("--checkpoint-every: the preset sets it for mujoco-curves") }
     }
@@ -142,7 +138,7 @@ struct MuJoCoCurves: ParsableCommand {
         try requireWritableFolder(runs)
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        let launcher = LocalLauncher(name: "mujoco-curves", jobs: jobs, executable: train, environment: environment)
+        let launcher = LocalLauncher(name: "mujoco-curves", jobs: cluster.jobs, executable: train, environment: environment)
         let start = Date()
         let failed = try launcher.run(plan.pending, arguments: arguments)
         print("mujoco-curves: \(plan.pending.count) runs in \(formatDuration(Date().timeIntervalSince(start)))")

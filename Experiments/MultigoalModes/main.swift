@@ -44,9 +44,6 @@ struct MultigoalModes: ParsableCommand {
     @Option(help: "Output folder (default: Results/multigoal/<preset>).")
     var out: String?
 
-    @Option(parsing: .unconditional, help: "Runs in parallel (child processes).")
-    var jobs: Int = 1
-
     @OptionGroup var forceOption: ForceOption
 
     var force: Bool { forceOption.force }
@@ -75,7 +72,6 @@ struct MultigoalModes: ParsableCommand {
         }
         if let seeds { try requireRange(seeds, 1...1000, flag: "seeds") }
         if let steps { try requireRange(steps, 1...100_000_000, flag: "steps") }
-        try requireRange(jobs, 1...64, flag: "jobs")
     }
 
     func resolvedPreset() throws -> MultigoalPreset {
@@ -149,7 +145,7 @@ struct MultigoalModes: ParsableCommand {
         // results do not depend on --jobs; OpenBLAS's own threads are off there too.
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        let launcher = LocalLauncher(name: "multigoal-modes", jobs: jobs, executable: executable, environment: environment)
+        let launcher = LocalLauncher(name: "multigoal-modes", jobs: cluster.jobs, executable: executable, environment: environment)
         let start = Date()
         let failed = try launcher.run(plan.pending) { spec in gridArguments(p, folder: folder) + ["--run-one", spec.runID] }
         print(String(format: "multigoal-modes: %d runs in %.1f s", plan.pending.count, Date().timeIntervalSince(start)))

@@ -10,6 +10,9 @@ public struct CampaignLaunchOptions: ParsableArguments {
     @Option(help: "local (child processes on this machine) or slurm (one sbatch job array, one run per task).")
     public var launcher: String = "local"
 
+    @Option(parsing: .unconditional, help: "Local: runs in parallel (child processes).")
+    public var jobs: Int = 1
+
     @Option(help: "Slurm: partition of the tasks (default: the cluster's).")
     public var partition: String?
 
@@ -53,6 +56,7 @@ public struct CampaignLaunchOptions: ParsableArguments {
 
     public func validate() throws {
         guard ["local", "slurm"].contains(launcher) else { throw ValidationError("--launcher must be local or slurm, got '\(launcher)'") }
+        try requireRange(jobs, 1...64, flag: "jobs")
         try requireRange(cpusPerTask, 1...256, flag: "cpus-per-task")
         try requireRange(maxConcurrent, 1...1_000_000, flag: "max-concurrent")
         try requireRange(signalMargin, 1...65535, flag: "signal-margin")
