@@ -487,10 +487,8 @@ public struct HDF5Group {
             }
             let space = try HDF5Handle(H5Dget_space(d.id), what: "cannot read \(child(name))", closer: H5Sclose)
             let count = try dims(of: space.id).reduce(1, *)
-            return try readStringData(count: count, fileType: ftype.id, what: child(name)) { mtype, buffer in
-                H5Dread(d.id, mtype, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), buffer)
-            } reclaim: { mtype, buffer in
-                _ = H5Dvlen_reclaim(mtype, space.id, s2ac_H5P_DEFAULT(), buffer)
+            return try readStringData(count: count, fileType: ftype.id, object: d.id, isDataset: true, what: child(name)) {
+                mtype, buffer in H5Dread(d.id, mtype, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), buffer)
             }
         }
     }
@@ -539,10 +537,8 @@ public struct HDF5Group {
             let count = shape.reduce(1, *)
             switch H5Tget_class(ftype.id) {
             case H5T_STRING:
-                let strings = try readStringData(count: count, fileType: ftype.id, what: name) { mtype, buffer in
-                    H5Aread(a.id, mtype, buffer)
-                } reclaim: { mtype, buffer in
-                    _ = H5Dvlen_reclaim(mtype, space.id, s2ac_H5P_DEFAULT(), buffer)
+                let strings = try readStringData(count: count, fileType: ftype.id, object: a.id, isDataset: false, what: name) {
+                    mtype, buffer in H5Aread(a.id, mtype, buffer)
                 }
                 return .string(strings.first ?? "")
             case H5T_FLOAT:
@@ -608,17 +604,40 @@ public struct HDF5Group {
         return t
     }
 
-    private func readStringData(count: Int, fileType: hid_t, what: String,
-                                read: (hid_t, UnsafeMutableRawPointer) -> herr_t,
-                                reclaim: (hid_t, UnsafeMutableRawPointer) -> Void) throws -> [String] {
+    /// Seconds the child of `readStringData` gets to read variable-length strings.
+    static let stringReadSeconds: UInt32 = 120
+
+    /// Reads `count` strings of the attribute or dataset `object`. Variable-length strings are
+    /// read in a child process (`s2ac_read_vlen_strings`, Sources/CHDF5/vlen_child.h): in a
+    /// corrupt file libhdf5 1.10 follows their heap references to wild addresses, and no check
+    /// through its API can tell before it does, so a crash there must not be ours. Fixed-length
+    /// strings are read here through `read`.
+    private func readStringData(count: Int, fileType: hid_t, object: hid_t, isDataset: Bool, what: String,
+                                read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
         if H5Tis_variable_str(fileType) > 0 {
             let mtype = try stringType()
-            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            return try pointers.withUnsafeMutableBytes { raw -> [String] in
-                guard read(mtype.id, raw.baseAddress!) >= 0 else { throw HDF5Error("\(file.path): cannot read strings \(what)") }
-                defer { reclaim(mtype.id, raw.baseAddress!) }
-                return raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self).map { $0.map { String(cString: $0) } ?? "" }
+            var block: UnsafeMutablePointer<CChar>?
+            var length = 0
+            let outcome = s2ac_read_vlen_strings(object, isDataset ? 1 : 0, mtype.id, count, Self.stringReadSeconds,
+                                                 &block, &length)
+            defer { free(block) }
+            switch outcome {
+            case 0: break
+            case 1: throw HDF5Error("\(file.path): cannot read strings \(what)")
+            case 128 + SIGALRM:
+                throw HDF5Error("corrupt HDF5 file: \(file.path) (reading the strings \(what) did not finish in \(Self.stringReadSeconds) s)")
+            case 129...:
+                throw HDF5Error("corrupt HDF5 file: \(file.path) (the HDF5 library crashed reading the strings \(what), signal \(outcome - 128))")
+            default: throw HDF5Error("\(file.path): cannot read strings \(what): no child process for the reading")
             }
+            let bytes = UnsafeRawBufferPointer(start: block, count: length)
+            var strings = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            // Every string ends with a NUL, so the split leaves one empty piece after the last.
+            if strings.last == "" { strings.removeLast() }
+            guard strings.count == count else {
+                throw HDF5Error("\(file.path): cannot read strings \(what): \(strings.count) of \(count) arrived")
+            }
+            return strings
         }
         let size = H5Tget_size(fileType)
         let mtype = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)

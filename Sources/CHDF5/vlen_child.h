@@ -1,0 +1,112 @@
+// Variable-length strings are read in a child process, so that a crash of libhdf5 on a corrupt
+// file becomes an error of the reader instead of the end of the process.
+//
+// libhdf5 1.10 trusts the global-heap references of variable-length data: in a corrupt file
+// H5Aread/H5Dread copy from a wild address (H5HG_read; found by `make fuzz`, see
+// Fuzz/README.md). Nothing the suite can check through the library's API tells such a
+// reference from a good one before the library follows it, and the corrupt references need
+// not be reachable by iterating the file (a damaged name index still lets a lookup by name
+// through). So the parent never follows them: s2ac_read_vlen_strings forks, the child (C only:
+// no Swift runtime, no lock of the parent) reads the strings and writes them into a pipe, and
+// the parent takes them from the pipe, or learns that the child died.
+#ifndef S2AC_CHDF5_VLEN_CHILD_H
+#define S2AC_CHDF5_VLEN_CHILD_H
+#include <hdf5.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static inline int s2ac_write_all(int fd, const char *bytes, size_t length) {
+    while (length > 0) {
+        ssize_t n = write(fd, bytes, length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        bytes += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+/// Reads the `count` variable-length strings of an attribute (`is_dataset` 0) or a dataset
+/// (1) as `memory_type` (a variable-length string type) in a child process that gets
+/// `timeout_seconds`. On success returns 0 and sets `*out` to a malloc'ed block of the
+/// strings, each ended by a NUL (a null string reads as empty), and `*out_length` to its
+/// length; the caller frees it. Otherwise `*out` is NULL and the result is 1 when libhdf5
+/// reported an error, 128 + the signal when the child was killed by one (SIGALRM: it did not
+/// finish in time), -1 when no pipe or child could be made. Call it with no other thread
+/// inside libhdf5.
+static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t memory_type, size_t count,
+                                         unsigned timeout_seconds, char **out, size_t *out_length) {
+    *out = NULL;
+    *out_length = 0;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        // The parent's crash handlers (the Swift runtime's backtracer, libFuzzer's) must not
+        // run here: the child's death is the answer, and the parent reports it.
+        const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM, SIGPIPE};
+        sigset_t unblock;
+        sigemptyset(&unblock);
+        for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+            signal(fatal[i], SIG_DFL);
+            sigaddset(&unblock, fatal[i]);
+        }
+        sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+        alarm(timeout_seconds);
+        close(fds[0]);
+        char **strings = calloc(count > 0 ? count : 1, sizeof(char *));
+        if (strings == NULL) _exit(1);
+        herr_t status = is_dataset ? H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings)
+                                   : H5Aread(object, memory_type, strings);
+        if (status < 0) _exit(1);
+        for (size_t i = 0; i < count; i++) {
+            const char *s = strings[i] ? strings[i] : "";
+            if (s2ac_write_all(fds[1], s, strlen(s) + 1) != 0) _exit(1);
+        }
+        // _exit, not exit: no atexit handler (libhdf5's would close and flush the parent's
+        // files) runs in the child.
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t capacity = 4096, length = 0;
+    char *buffer = malloc(capacity);
+    int broken = buffer == NULL;
+    while (!broken) {
+        if (length == capacity) {
+            char *larger = realloc(buffer, capacity * 2);
+            if (larger == NULL) { broken = 1; break; }
+            buffer = larger;
+            capacity *= 2;
+        }
+        ssize_t n = read(fds[0], buffer + length, capacity - length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) broken = 1;
+        if (n <= 0) break;
+        length += (size_t)n;
+    }
+    close(fds[0]);
+    if (broken) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) { free(buffer); return -1; }
+    }
+    if (broken) { free(buffer); return -1; }
+    if (WIFSIGNALED(status)) { free(buffer); return 128 + WTERMSIG(status); }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { free(buffer); return 1; }
+    *out = buffer;
+    *out_length = length;
+    return 0;
+}
+
+#endif
