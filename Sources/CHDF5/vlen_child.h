@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// glibc declares pipe2 only with _GNU_SOURCE, which an including program may not define.
+int pipe2(int fds[2], int flags);
+
 static inline int s2ac_write_all(int fd, const char *bytes, size_t length) {
     while (length > 0) {
         ssize_t n = write(fd, bytes, length);
@@ -32,25 +35,59 @@ static inline int s2ac_write_all(int fd, const char *bytes, size_t length) {
     return 0;
 }
 
+/// Reads the strings in this process into a malloc'ed block as s2ac_read_vlen_strings
+/// returns it, reclaiming libhdf5's copies. 0 when read, 1 otherwise. Used only when no child
+/// can be made (fork refused, e.g. for memory): then a crash of the library is the process's.
+static inline int s2ac_collect_vlen_strings(hid_t object, int is_dataset, hid_t memory_type, size_t count,
+                                            char **out, size_t *out_length) {
+    char **strings = calloc(count > 0 ? count : 1, sizeof(char *));
+    if (strings == NULL) return 1;
+    herr_t status = is_dataset ? H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings)
+                               : H5Aread(object, memory_type, strings);
+    if (status < 0) { free(strings); return 1; }
+    size_t length = 0;
+    for (size_t i = 0; i < count; i++) length += (strings[i] ? strlen(strings[i]) : 0) + 1;
+    char *block = malloc(length > 0 ? length : 1), *at = block;
+    for (size_t i = 0; block != NULL && i < count; i++) {
+        const char *s = strings[i] ? strings[i] : "";
+        size_t n = strlen(s) + 1;
+        memcpy(at, s, n);
+        at += n;
+    }
+    hid_t space = is_dataset ? H5Dget_space(object) : H5Aget_space(object);
+    if (space >= 0) {
+        H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, strings);
+        H5Sclose(space);
+    }
+    free(strings);
+    if (block == NULL) return 1;
+    *out = block;
+    *out_length = length;
+    return 0;
+}
+
 /// Reads the `count` variable-length strings of an attribute (`is_dataset` 0) or a dataset
 /// (1) as `memory_type` (a variable-length string type) in a child process that gets
 /// `timeout_seconds`. On success returns 0 and sets `*out` to a malloc'ed block of the
 /// strings, each ended by a NUL (a null string reads as empty), and `*out_length` to its
 /// length; the caller frees it. Otherwise `*out` is NULL and the result is 1 when libhdf5
 /// reported an error, 128 + the signal when the child was killed by one (SIGALRM: it did not
-/// finish in time), -1 when no pipe or child could be made. Call it with no other thread
+/// finish in time), -1 when the pipe broke. When no pipe or child can be made the strings are
+/// read in this process instead (s2ac_collect_vlen_strings). Call it with no other thread
 /// inside libhdf5.
 static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t memory_type, size_t count,
                                          unsigned timeout_seconds, char **out, size_t *out_length) {
     *out = NULL;
     *out_length = 0;
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    // Close-on-exec from the start, so no program another thread starts holds an end of the
+    // pipe (a write end held elsewhere would keep the read below from seeing the end).
+    if (pipe2(fds, O_CLOEXEC) != 0) return s2ac_collect_vlen_strings(object, is_dataset, memory_type, count, out, out_length);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
-        return -1;
+        return s2ac_collect_vlen_strings(object, is_dataset, memory_type, count, out, out_length);
     }
     if (pid == 0) {
         // The parent's crash handlers (the Swift runtime's backtracer, libFuzzer's) must not

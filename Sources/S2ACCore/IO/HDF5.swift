@@ -628,7 +628,7 @@ public struct HDF5Group {
                 throw HDF5Error("corrupt HDF5 file: \(file.path) (reading the strings \(what) did not finish in \(Self.stringReadSeconds) s)")
             case 129...:
                 throw HDF5Error("corrupt HDF5 file: \(file.path) (the HDF5 library crashed reading the strings \(what), signal \(outcome - 128))")
-            default: throw HDF5Error("\(file.path): cannot read strings \(what): no child process for the reading")
+            default: throw HDF5Error("\(file.path): cannot read strings \(what): the pipe from the reading child broke")
             }
             let bytes = UnsafeRawBufferPointer(start: block, count: length)
             var strings = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
