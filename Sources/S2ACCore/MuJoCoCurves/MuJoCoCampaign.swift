@@ -41,9 +41,10 @@ public struct MuJoCoPreset: Codable, Equatable, Sendable {
         case "quick":
             // Sized from the measured CPU seconds per 1000 steps (README, "MuJoCo learning
             // curves"): the eight agents' paper-preset updates cost 1.31 CPU s per step together
-            // on Hopper, so 5 seeds x 2000 steps are about 12500 CPU s of updates, plus at most
-            // about 4000 of evaluation: `make mujoco SEEDS=5` within 3 hours on 2 cores. Ten
-            // evaluation points, the fewest Fig 8's smoothing takes.
+            // on Hopper, so 5 seeds x 2000 steps are about 12500 CPU s of updates, plus
+            // evaluation. Measured: `make mujoco SEEDS=5` took 2 h 06 min on the 2 cores (13,724
+            // CPU s of runs), within the 3 hours. Ten evaluation points, the fewest Fig 8's
+            // smoothing takes.
             return MuJoCoPreset(name: "quick", trainPreset: "paper", agents: allAgents, envs: ["Hopper-v4"], steps: 2000,
                                 evaluationEvery: 200, evaluationEpisodes: 10, checkpointEvery: 200, overrides: [])
         case "paper":
