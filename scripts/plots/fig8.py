@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from collections import defaultdict
 
 import matplotlib
@@ -65,9 +66,11 @@ def draw(rows, order, prefix, title, path):
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("test return")
     axes[0][-1].legend(fontsize=7, loc="best")
-    fig.suptitle(title, fontsize=10)
+    # The title is wrapped to the figure's width (about 11 characters an inch at this size), so a
+    # one-panel figure does not cut it off.
+    fig.suptitle("\n".join(textwrap.wrap(title, width=max(30, int(11 * 4.2 * len(envs))))), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return True
 
