@@ -36,8 +36,9 @@ static inline int s2ac_write_all(int fd, const char *bytes, size_t length) {
 }
 
 /// Reads the strings in this process into a malloc'ed block as s2ac_read_vlen_strings
-/// returns it, reclaiming libhdf5's copies. 0 when read, 1 otherwise. Used only when no child
-/// can be made (fork refused, e.g. for memory): then a crash of the library is the process's.
+/// returns it, reclaiming libhdf5's copies. 0 when read, 1 otherwise. The child of
+/// s2ac_read_vlen_strings reads with it; the parent only when no child can be made (fork
+/// refused, e.g. for memory), and then a crash of the library is the process's.
 static inline int s2ac_collect_vlen_strings(hid_t object, int is_dataset, hid_t memory_type, size_t count,
                                             char **out, size_t *out_length) {
     char **strings = calloc(count > 0 ? count : 1, sizeof(char *));
@@ -102,15 +103,10 @@ static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t mem
         sigprocmask(SIG_UNBLOCK, &unblock, NULL);
         alarm(timeout_seconds);
         close(fds[0]);
-        char **strings = calloc(count > 0 ? count : 1, sizeof(char *));
-        if (strings == NULL) _exit(1);
-        herr_t status = is_dataset ? H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings)
-                                   : H5Aread(object, memory_type, strings);
-        if (status < 0) _exit(1);
-        for (size_t i = 0; i < count; i++) {
-            const char *s = strings[i] ? strings[i] : "";
-            if (s2ac_write_all(fds[1], s, strlen(s) + 1) != 0) _exit(1);
-        }
+        char *block = NULL;
+        size_t length = 0;
+        if (s2ac_collect_vlen_strings(object, is_dataset, memory_type, count, &block, &length) != 0) _exit(1);
+        if (s2ac_write_all(fds[1], block, length) != 0) _exit(1);
         // _exit, not exit: no atexit handler (libhdf5's would close and flush the parent's
         // files) runs in the child.
         _exit(0);

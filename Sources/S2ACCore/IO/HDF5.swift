@@ -487,9 +487,7 @@ public struct HDF5Group {
             }
             let space = try HDF5Handle(H5Dget_space(d.id), what: "cannot read \(child(name))", closer: H5Sclose)
             let count = try dims(of: space.id).reduce(1, *)
-            return try readStringData(count: count, fileType: ftype.id, object: d.id, isDataset: true, what: child(name)) {
-                mtype, buffer in H5Dread(d.id, mtype, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), buffer)
-            }
+            return try readStringData(count: count, fileType: ftype.id, object: d.id, isDataset: true, what: child(name))
         }
     }
 
@@ -537,9 +535,7 @@ public struct HDF5Group {
             let count = shape.reduce(1, *)
             switch H5Tget_class(ftype.id) {
             case H5T_STRING:
-                let strings = try readStringData(count: count, fileType: ftype.id, object: a.id, isDataset: false, what: name) {
-                    mtype, buffer in H5Aread(a.id, mtype, buffer)
-                }
+                let strings = try readStringData(count: count, fileType: ftype.id, object: a.id, isDataset: false, what: name)
                 return .string(strings.first ?? "")
             case H5T_FLOAT:
                 var xs = [Double](repeating: 0, count: count)
@@ -611,9 +607,12 @@ public struct HDF5Group {
     /// read in a child process (`s2ac_read_vlen_strings`, Sources/CHDF5/vlen_child.h): in a
     /// corrupt file libhdf5 1.10 follows their heap references to wild addresses, and no check
     /// through its API can tell before it does, so a crash there must not be ours. Fixed-length
-    /// strings are read here through `read`.
-    private func readStringData(count: Int, fileType: hid_t, object: hid_t, isDataset: Bool, what: String,
-                                read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+    /// strings are read here.
+    private func readStringData(count: Int, fileType: hid_t, object: hid_t, isDataset: Bool, what: String) throws -> [String] {
+        func read(_ mtype: hid_t, _ buffer: UnsafeMutableRawPointer) -> herr_t {
+            isDataset ? H5Dread(object, mtype, s2ac_H5S_ALL(), s2ac_H5S_ALL(), s2ac_H5P_DEFAULT(), buffer)
+                      : H5Aread(object, mtype, buffer)
+        }
         if H5Tis_variable_str(fileType) > 0 {
             let mtype = try stringType()
             var block: UnsafeMutablePointer<CChar>?
