@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,17 +68,33 @@ static inline int s2ac_collect_vlen_strings(hid_t object, int is_dataset, hid_t 
     return 0;
 }
 
+/// This process's data segment (VmData of /proc/self/status: heap and private mappings, what
+/// RLIMIT_DATA limits) in KiB, 0 when unknown.
+static inline unsigned long long s2ac_data_segment_kb(void) {
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char text[8192];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = 0;
+    const char *line = strstr(text, "\nVmData:");
+    return line ? strtoull(line + 8, NULL, 10) : 0;
+}
+
 /// Reads the `count` variable-length strings of an attribute (`is_dataset` 0) or a dataset
 /// (1) as `memory_type` (a variable-length string type) in a child process that gets
-/// `timeout_seconds`. On success returns 0 and sets `*out` to a malloc'ed block of the
-/// strings, each ended by a NUL (a null string reads as empty), and `*out_length` to its
-/// length; the caller frees it. Otherwise `*out` is NULL and the result is 1 when libhdf5
-/// reported an error, 128 + the signal when the child was killed by one (SIGALRM: it did not
-/// finish in time), -1 when the pipe broke. When no pipe or child can be made the strings are
+/// `timeout_seconds` of wall-clock time and `cpu_seconds` of CPU time (a corrupt heap can also
+/// send libhdf5 round a loop; the CPU limit finds that whatever the machine's load). On success
+/// returns 0 and sets `*out` to a malloc'ed block of the strings, each ended by a NUL (a null
+/// string reads as empty), and `*out_length` to its length; the caller frees it. Otherwise
+/// `*out` is NULL and the result is 1 when libhdf5 reported an error, 128 + the signal when the
+/// child was killed by one (SIGALRM or SIGXCPU: it did not finish in time), -1 when the pipe broke. When no pipe or child can be made the strings are
 /// read in this process instead (s2ac_collect_vlen_strings). Call it with no other thread
 /// inside libhdf5.
 static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t memory_type, size_t count,
-                                         unsigned timeout_seconds, char **out, size_t *out_length) {
+                                         unsigned timeout_seconds, unsigned cpu_seconds, char **out,
+                                         size_t *out_length) {
     *out = NULL;
     *out_length = 0;
     int fds[2];
@@ -93,7 +110,7 @@ static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t mem
     if (pid == 0) {
         // The parent's crash handlers (the Swift runtime's backtracer, libFuzzer's) must not
         // run here: the child's death is the answer, and the parent reports it.
-        const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM, SIGPIPE};
+        const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM, SIGXCPU, SIGPIPE};
         sigset_t unblock;
         sigemptyset(&unblock);
         for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
@@ -102,6 +119,18 @@ static inline int s2ac_read_vlen_strings(hid_t object, int is_dataset, hid_t mem
         }
         sigprocmask(SIG_UNBLOCK, &unblock, NULL);
         alarm(timeout_seconds);
+        // SIGXCPU at the soft limit; no core file of the child's death; and at most 1 GiB of
+        // memory beyond the parent's, which the child shares (a corrupt heap made libhdf5 zero
+        // 10 GB for a few short strings: a fuzzing finding).
+        struct rlimit cpu = {cpu_seconds, cpu_seconds + 1}, core = {0, 0};
+        setrlimit(RLIMIT_CPU, &cpu);
+        setrlimit(RLIMIT_CORE, &core);
+        unsigned long long data_kb = s2ac_data_segment_kb();
+        if (data_kb > 0) {
+            rlim_t bytes = (rlim_t)(data_kb + (1ULL << 20)) * 1024;
+            struct rlimit data = {bytes, bytes};
+            setrlimit(RLIMIT_DATA, &data);
+        }
         close(fds[0]);
         char *block = NULL;
         size_t length = 0;

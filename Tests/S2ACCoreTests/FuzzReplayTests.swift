@@ -66,6 +66,27 @@ import Testing
         #expect(try Provenance.read(from: good).kind == "train")
     }
 
+    /// Two result files on which libhdf5 1.10 ran away reading variable-length strings (fuzzing
+    /// findings, 14 KB each): on one it zeroed 10 GB, on the other it looped until the reading
+    /// child's 120 s alarm. The child now has 1 GiB of memory beyond its parent's and 2 s of CPU
+    /// time: both are refused within seconds, with one line naming the file.
+    @Test(arguments: [("libhdf5-vlen-10GB.h5", "cannot read strings"),
+                      ("libhdf5-vlen-loop.h5", "after 2 s of CPU time")])
+    func runawayStringReadsAreStopped(_ name: String, _ expected: String) throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path
+        let path = fixtures + "/fuzz/result/" + name
+        let start = Date()
+        var message: String?
+        do {
+            let file = try HDF5File.open(at: path)
+            defer { file.close() }
+            _ = try Provenance.read(from: file)
+        } catch { message = String(describing: error) }
+        let text = try #require(message)
+        #expect(text.contains(path) && text.contains(expected) && !text.contains("\n"), "\(text)")
+        #expect(Date().timeIntervalSince(start) < 60, "the read took \(Date().timeIntervalSince(start)) s")
+    }
+
     @Test(arguments: [("result", "old_checkpoints/sac.h5"), ("checkpoint", "old_checkpoints/sac.ckpt.h5"), ("csv", nil)])
     func everyInputIsHandled(_ target: String, _ seedName: String?) throws {
         let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))

@@ -600,8 +600,11 @@ public struct HDF5Group {
         return t
     }
 
-    /// Seconds the child of `readStringData` gets to read variable-length strings.
+    /// Seconds the child of `readStringData` gets to read variable-length strings: wall-clock
+    /// time (a stalled file system) and CPU time (libhdf5 looping on a corrupt heap, a fuzzing
+    /// finding; a good read of the suite's strings takes milliseconds).
     static let stringReadSeconds: UInt32 = 120
+    static let stringReadCPUSeconds: UInt32 = 2
 
     /// Reads `count` strings of the attribute or dataset `object`. Variable-length strings are
     /// read in a child process (`s2ac_read_vlen_strings`, Sources/CHDF5/vlen_child.h): in a
@@ -618,13 +621,15 @@ public struct HDF5Group {
             var block: UnsafeMutablePointer<CChar>?
             var length = 0
             let outcome = s2ac_read_vlen_strings(object, isDataset ? 1 : 0, mtype.id, count, Self.stringReadSeconds,
-                                                 &block, &length)
+                                                 Self.stringReadCPUSeconds, &block, &length)
             defer { free(block) }
             switch outcome {
             case 0: break
             case 1: throw HDF5Error("\(file.path): cannot read strings \(what)")
             case 128 + SIGALRM:
                 throw HDF5Error("corrupt HDF5 file: \(file.path) (reading the strings \(what) did not finish in \(Self.stringReadSeconds) s)")
+            case 128 + SIGXCPU:
+                throw HDF5Error("corrupt HDF5 file: \(file.path) (the HDF5 library was still reading the strings \(what) after \(Self.stringReadCPUSeconds) s of CPU time)")
             case 129...:
                 throw HDF5Error("corrupt HDF5 file: \(file.path) (the HDF5 library crashed reading the strings \(what), signal \(outcome - 128))")
             default: throw HDF5Error("\(file.path): cannot read strings \(what): the pipe from the reading child broke")
@@ -639,6 +644,13 @@ public struct HDF5Group {
             return strings
         }
         let size = H5Tget_size(fileType)
+        // A corrupt string type can claim any length. Fixed-length strings are stored in the
+        // file, so all of them together fit in its bytes, as the dataspace check assumes for values.
+        var fileBytes: hsize_t = 0
+        let (total, overflow) = count.multipliedReportingOverflow(by: size)
+        guard size > 0, !overflow, H5Fget_filesize(file.id, &fileBytes) >= 0, UInt64(total) <= UInt64(fileBytes) else {
+            throw HDF5Error("\(file.path): \(count) strings \(what) of \(size) bytes each, more than the file's \(fileBytes) bytes hold (corrupt?)")
+        }
         let mtype = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)
         _ = H5Tset_size(mtype.id, size)
         var bytes = [UInt8](repeating: 0, count: max(1, count * size))
