@@ -26,6 +26,7 @@ help:
 	@echo "make multigoal-status / multigoal-report   each run's state from the files / the report step, then pictures and tables"
 	@echo "make slurm-start     a single-node Slurm on this machine (slurm-stop, slurm-status)"
 	@echo "make obstacle        Fig 7, 16: the trained multigoal agents tested with the obstacle (after make multigoal)"
+	@echo "make multigoal-before-fixes   the multigoal campaign with the samplers before the fidelity fixes, into Results-before-fixes/ (PRESET, JOBS)"
 	@echo "make rliable RLIABLE_SCORES=F.csv   Fig 8f-j statistics for a score table"
 	@echo "make test            build and run every test"
 	@echo "make fuzz            libFuzzer over the result, checkpoint and CSV readers (FUZZ_SECONDS=60 per target; Fuzz/README.md)"

@@ -41,3 +41,19 @@ obstacle: build
 	$(BIN)/obstacle-robustness --runs $(MULTIGOAL_OUT)
 	python3 scripts/plots/multigoal.py --train $(BIN)/train --runs $(MULTIGOAL_OUT) --figures Results/figures/multigoal/$(PRESET)
 	$(BIN)/report --results Results
+
+# The multigoal campaign with the samplers as they were before the fidelity fixes, for the
+# before/after comparison (scripts/multigoal/before-fixes.sh; README, "Multigoal: before and
+# after the fidelity fixes"): PRESET=quick by default, into Results-before-fixes/.
+.PHONY: multigoal-before-fixes before-fixes-smoke
+multigoal-before-fixes: build
+	JOBS=$(JOBS) scripts/multigoal/before-fixes.sh $(PRESET)
+
+# The same at smoke size in a folder of its own, checking every run's overrides: part of make test.
+before-fixes-smoke: build
+	rm -rf .build/before-fixes-smoke
+	OUT=.build/before-fixes-smoke JOBS=2 scripts/multigoal/before-fixes.sh smoke
+	python3 scripts/multigoal/check_before_fixes.py .build/before-fixes-smoke/multigoal/smoke \
+		--eps $$($(BIN)/train --agent s2ac-phi-theta --env Multigoal --preset smoke --show-config | awk '$$1 == "s2ac.stepSize" { print $$2 }')
+	test -s .build/before-fixes-smoke/tables/multigoal_goals.csv && test -s .build/before-fixes-smoke/report/index.html
+TEST_PREREQS += before-fixes-smoke

@@ -121,4 +121,38 @@ import Testing
                     "particle \(r): sampler \(svgd[r]), Thm 3.3 as printed \(printedSum[r])")
         }
     }
+
+    /// The sampler before the fix (the score divided by alpha, repulsion and Thm 3.3's kernel
+    /// terms unweighted, step eps) is today's `paper` sampler with step eps / alpha:
+    /// (eps/m) sum_j [k grad Q_j / alpha + grad k] = (eps/alpha) (1/m) sum_j [k grad Q_j + alpha grad k],
+    /// and the likelihood's terms scale alike. scripts/multigoal/before-fixes.sh rebuilds the old
+    /// campaign on this; here at alpha 0.37, m 10, d 2, the old form written as the code's
+    /// sampler (no alpha anywhere) on Q / alpha.
+    @Test func samplerBeforeTheFixIsStepEpsOverAlpha() throws {
+        let (alpha, eps, b, m, d, obs) = (0.37, 0.05, 2, 10, 2, 3)
+        var rng = Xoshiro256(seed: 19)
+        let critic1 = MLP<Double>(inputs: obs + d, hidden: [16, 16], outputs: 1, activation: .elu, using: &rng)
+        let critic2 = MLP<Double>(inputs: obs + d, hidden: [16, 16], outputs: 1, activation: .elu, using: &rng)
+        let minQ = { (s: Tensor<Double>, a: Tensor<Double>) in critic1(s, a).minimum(critic2(s, a)) * 5 }
+        let s = repeatRows(Tensor<Double>.randomNormal([b, obs], using: &rng), m)
+        let u0 = Tensor<Double>.randomNormal([b * m, d], std: 0.6, using: &rng)
+        func run(_ policy: SteinPolicy, _ q: @escaping (Tensor<Double>, Tensor<Double>) -> Tensor<Double>) -> SteinPolicy.Sample<Double> {
+            policy.sample(observations: s, initial: u0, logQ0: .zeros([b * m]), differentiable: false, minQ: q)
+        }
+        let before = run(SteinPolicy(particles: m, steps: 3, stepSize: eps, actionLimit: 1, temperature: nil,
+                                     traceNormalization: .paper)) { minQ($0, $1) / alpha }
+        let rebuilt = run(SteinPolicy(particles: m, steps: 3, stepSize: eps / alpha, actionLimit: 1, temperature: alpha,
+                                      traceNormalization: .paper), minQ)
+        let fixed = run(SteinPolicy(particles: m, steps: 3, stepSize: eps, actionLimit: 1, temperature: alpha,
+                                    traceNormalization: .paper), minQ)
+        func largest(_ x: [Double], _ y: [Double]) -> Double {
+            zip(x, y).map { Swift.abs($0 - $1) / Swift.max(Swift.abs($0), 1e-3) }.max() ?? 0
+        }
+        #expect(largest(before.preSquash.scalars, rebuilt.preSquash.scalars) <= 1e-12)
+        #expect(largest(before.logProbSVGD.scalars, rebuilt.logProbSVGD.scalars) <= 1e-12)
+        #expect(largest(before.sigmas.flatMap { $0 }, rebuilt.sigmas.flatMap { $0 }) <= 1e-12)
+        // The fix itself moves the particles and the likelihood (alpha != 1), so the check can fail.
+        #expect(largest(before.preSquash.scalars, fixed.preSquash.scalars) > 1e-3)
+        #expect(largest(before.logProbSVGD.scalars, fixed.logProbSVGD.scalars) > 1e-3)
+    }
 }

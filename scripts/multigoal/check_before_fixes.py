@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Checks a before-fixes.sh folder: every run file holds the overrides the script promises.
+
+S2AC runs: s2ac.squashedScore false, s2ac.sigmaP0 0.3, s2ac.stepSize = eps / alpha with eps the
+step of the same agent's configuration without overrides (given as --eps); SQL runs:
+sql.uniformValueSamples and sql.squashCorrection false (SAC and SAC-NF take none). Exit 1
+with one line per run that differs, 2 on bad input.
+Usage: check_before_fixes.py RUNS_FOLDER --eps EPS
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import sys
+
+import h5py
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("folder", help="a multigoal-modes output folder (with runs/)")
+    p.add_argument("--eps", type=float, required=True, help="the S2AC step size of the preset")
+    args = p.parse_args()
+    paths = sorted(glob.glob(os.path.join(args.folder, "runs", "*.h5")))
+    if not paths:
+        print(f"check_before_fixes.py: no run files in {args.folder}/runs", file=sys.stderr)
+        sys.exit(2)
+    bad, agents = [], set()
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            raw = f["run"].attrs["config_json"]
+        spec = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+        agent, alpha, train = spec["agent"], float(spec["alpha"]), spec["train"]
+        agents.add(agent)
+        name = os.path.basename(path)
+        if agent.startswith("s2ac"):
+            s = train["s2ac"]
+            if s["squashedScore"] is not False:
+                bad.append(f"{name}: s2ac.squashedScore {s['squashedScore']}, expected false")
+            if not math.isclose(s["sigmaP0"], 0.3, rel_tol=1e-12):
+                bad.append(f"{name}: s2ac.sigmaP0 {s['sigmaP0']}, expected 0.3")
+            if not math.isclose(s["stepSize"], args.eps / alpha, rel_tol=1e-12):
+                bad.append(f"{name}: s2ac.stepSize {s['stepSize']}, expected {args.eps} / {alpha}")
+        elif agent == "sql":
+            s = train["sql"]
+            for field in ("uniformValueSamples", "squashCorrection"):
+                if s[field] is not False:
+                    bad.append(f"{name}: sql.{field} {s[field]}, expected false")
+    for line in bad:
+        print(f"check_before_fixes.py: {line}")
+    print(f"check_before_fixes.py: {len(paths)} run files ({', '.join(sorted(agents))}), {len(bad)} differ")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
