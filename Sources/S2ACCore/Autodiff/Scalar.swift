@@ -67,6 +67,14 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Se
 @inline(__always)
 func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
+/// OpenBLAS's own threads are off from the process's first product on, not only once
+/// `setEngineThreads` has run: OpenBLAS starts with one thread per core, and its fork handler
+/// stops its worker threads, so a fork (the child that reads variable-length strings,
+/// HDF5Group.readStringData) while another thread was inside a threaded OpenBLAS call left
+/// that call waiting for its workers for ever. Seen as a hung `make test`: two tests inside
+/// sgemm_thread_tn, no OpenBLAS worker left, after two forked readers.
+let openBLASThreadsOff: Void = openblas_set_num_threads(1)
+
 /// The BLAS general matrix product for one precision (cblas_sgemm or cblas_dgemm).
 @_spi(Kernels) public typealias GemmFunction<T> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, T,
                                     UnsafePointer<T>?, blasint, UnsafePointer<T>?, blasint, T,
@@ -87,6 +95,7 @@ extension TensorScalar {
     @_spi(Kernels) public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                             a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                             beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
+        _ = openBLASThreadsOff
         MatmulFLOPCounter.current?.add(GemmCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                                 lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                                 isDouble: Self.self == Double.self))

@@ -266,6 +266,7 @@ public final class ParticleSampler {
             let cj = centred + j * d, sj = s + j * d, zj = z + j * d2
             for p in 0..<d { for q in 0..<d { zj[p * d + q] = (sj[p] - cj[p] * inv) * cj[q] } }
         }
+        _ = openBLASThreadsOff
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(d2), Int32(m),
                     1.0, w, Int32(m), z, Int32(d2), 0.0, t, Int32(d2))
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d) { buf in
