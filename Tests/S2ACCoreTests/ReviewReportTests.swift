@@ -120,6 +120,27 @@ import Testing
         #expect(e.evaluate(try Self.claim("beats table=train_runs; x=x; y=y; value=ret; envs=E1|E3; need=1")).verdict == .notRun)
     }
 
+    /// Tables without a budget column (rliable's) take their file's budget, which a file in a
+    /// MuJoCo campaign's folder takes from the campaign: the largest budget's rows decide.
+    @Test func tablesWithoutBudgetColumnTakeTheirFilesBudget() throws {
+        #expect(ResultData.campaignBudget(relativePath: "mujoco/quick/rliable/rliable.h5") == "quick")
+        #expect(ResultData.campaignBudget(relativePath: "mujoco/rliable.h5") == "")
+        #expect(ResultData.campaignBudget(relativePath: "rliable/quick/rliable.h5") == "")
+        var d = Self.data(["rliable_aggregate": [["metric": "iqm", "algorithm": "x", "estimate": "9"],
+                                                 ["metric": "iqm", "algorithm": "x", "estimate": "1"],
+                                                 ["metric": "iqm", "algorithm": "y", "estimate": "0.5"]]])
+        func source(_ campaign: String) -> ResultData.Source {
+            ResultData.Source(file: "mujoco/\(campaign)/rliable/rliable.h5", provenance: Provenance.current(kind: "rliable", configJSON: "{}", seed: nil),
+                              budget: ResultData.campaignBudget(relativePath: "mujoco/\(campaign)/rliable/rliable.h5"), steps: nil, seeds: [])
+        }
+        d.sources = [source("smoke"), source("quick"), source("quick")]
+        let (rows, budget) = d.rows("rliable_aggregate")
+        #expect(budget == "quick" && rows.map { $0["estimate"] } == ["1", "0.5"])
+        let claim = try Self.claim("best table=rliable_aggregate; metric:iqm; x=x; dir=max")
+        let result = ClaimEvaluator(data: d).evaluate(claim)
+        #expect(result.verdict == .agrees && result.budget == "quick", "\(result.ours)")
+    }
+
     @Test func runsFromSeveralMachinesArePooledAndDifferentCommitsNamed() throws {
         // Two machines ran the two seeds of one claim; the page pools them and, when their
         // commits differ, says so.

@@ -139,6 +139,28 @@ import S2ACCore
         let k = returns.count / 3
         let mean = returns[0..<k].reduce(0, +) / Double(k)
         #expect(Double(curves[1].split(separator: ",")[7]) == mean)
+        // 120 of the smoke preset's 300 steps: a reduced budget, on every row.
+        #expect(runs.dropFirst().allSatisfy { $0.hasSuffix(",reduced") } && curves.dropFirst().allSatisfy { $0.hasSuffix(",reduced") })
+    }
+
+    /// The budget the reviewer's page states for a train run: the MuJoCo campaign's preset for a
+    /// campaign's runs (a quick campaign trains the paper preset for fewer steps), else the
+    /// train preset at its own number of steps, else "reduced".
+    @Test func trainRunBudgets() throws {
+        let folder = makeTemporaryFolder("train-budget")
+        for (steps, out) in [("300", "/full.h5"), ("100", "/short.h5"), ("100", "/mujoco/quick/runs/short.h5")] {
+            let r = try runSuiteTool("train", ["--agent", "sac", "--env", "Multigoal", "--preset", "smoke", "--steps", steps,
+                                               "--eval-every", "100", "--out", folder + out, "--quiet"])
+            #expect(r.code == 0, "\(r.err)")
+        }
+        let data = try ResultData.load(resultsFolder: folder)
+        #expect(data.problems.isEmpty, "\(data.problems)")
+        let budgets = Dictionary(uniqueKeysWithValues: data.sources.map { ($0.file, $0.budget) })
+        #expect(budgets == ["full.h5": "smoke", "short.h5": "reduced", "mujoco/quick/runs/short.h5": "quick"])
+        // A claim on train_runs reads the largest budget's rows: the campaign's.
+        let (rows, budget) = data.rows("train_runs")
+        #expect(budget == "quick" && rows.count == 1 && rows[0]["file"] == "short.h5")
+        #expect(data.sources[rows[0].source].file == "mujoco/quick/runs/short.h5")
     }
 
     /// The agents' own options reach the run's configuration.

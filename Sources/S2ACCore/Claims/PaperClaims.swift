@@ -159,7 +159,8 @@ public struct ResultData {
     /// The column of a table that names its budget.
     public static func budgetColumn(_ table: String) -> String? {
         if table.hasPrefix("fig") { return "budget" }
-        if table.hasPrefix("multigoal") || table == "obstacle" || table == "train_runs" || table == "train_curves" || table == "table1" { return "preset" }
+        if table == "train_runs" || table == "train_curves" { return "budget" }
+        if table.hasPrefix("multigoal") || table == "obstacle" || table == "table1" { return "preset" }
         return nil
     }
 
@@ -168,7 +169,7 @@ public struct ResultData {
         switch budget {
         case "paper", "full", "authors-code": return 3
         case "quick": return 2
-        case "smoke": return 1
+        case "smoke", "reduced": return 1
         default: return 0
         }
     }
@@ -204,6 +205,8 @@ public struct ResultData {
                         data.tables[name, default: []].append(Row(values: values, source: index))
                     }
                 }
+                // Files whose tables name no budget (rliable statistics) take their campaign's.
+                if budget.isEmpty { budget = campaignBudget(relativePath: relative) }
                 data.sources.append(Source(file: relative, provenance: provenance, budget: budget, steps: trainingSteps(provenance.configJSON),
                                            seeds: seeds.union(provenance.seed.map { [$0] } ?? [])))
             } catch {
@@ -221,13 +224,24 @@ public struct ResultData {
         return nil
     }
 
+    /// The MuJoCo campaign a file lies in (`mujoco/<campaign>/...` under the results folder), or "".
+    public static func campaignBudget(relativePath: String) -> String {
+        let parts = relativePath.split(separator: "/")
+        return parts.count >= 3 && parts[0] == "mujoco" ? String(parts[1]) : ""
+    }
+
+    /// A row's budget: its table's budget column, else its file's.
+    public func budget(of row: Row, in table: String) -> String {
+        if let column = Self.budgetColumn(table) { return row[column] ?? "" }
+        return sources.indices.contains(row.source) ? sources[row.source].budget : ""
+    }
+
     /// The rows of a table at the largest budget it holds, and that budget.
     public func rows(_ table: String) -> (rows: [Row], budget: String) {
         guard let all = tables[table], !all.isEmpty else { return ([], "") }
-        guard let column = Self.budgetColumn(table) else { return (all, "") }
-        let best = all.map { Self.budgetRank($0[column] ?? "") }.max()!
-        let kept = all.filter { Self.budgetRank($0[column] ?? "") == best }
-        return (kept, kept.first?[column] ?? "")
+        let best = all.map { Self.budgetRank(budget(of: $0, in: table)) }.max()!
+        let kept = all.filter { Self.budgetRank(budget(of: $0, in: table)) == best }
+        return (kept, kept.first.map { budget(of: $0, in: table) } ?? "")
     }
 }
 

@@ -226,7 +226,7 @@ public struct ReviewPage {
         "\(total) claims: \(counts[.agrees] ?? 0) agree, \(counts[.differs] ?? 0) differ, \(counts[.partly] ?? 0) partly agree, \(counts[.notRun] ?? 0) not run yet."
     }
 
-    static let budgetWarning = "Budgets below the paper's (quick, smoke) check trends, not the paper's numbers: a verdict there says whether the effect shows at that budget."
+    static let budgetWarning = "Budgets below the paper's (quick, smoke, reduced: fewer steps than the preset's) check trends, not the paper's numbers: a verdict there says whether the effect shows at that budget."
 
     static func html(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -1,15 +1,17 @@
 import Foundation
 
 /// `report`'s reader for `train` run files: one row per run in `train_runs.csv` and one row per
-/// evaluation point in `train_curves.csv` (the learning curves of Fig 8a-e come from it).
+/// evaluation point in `train_curves.csv` (the learning curves of Fig 8a-e come from it). Their
+/// `budget` column is `TrainRunConfig.budget(path:)`: the campaign's preset for a MuJoCo
+/// campaign's runs, so a quick campaign's 2000-step runs of the `paper` train preset are "quick".
 public struct TrainReporter: ResultReporter {
     public init() {}
     public var kinds: Set<String> { ["train"] }
     public var tables: [String: [String]] {
         ["train_runs": ["file", "agent", "env", "eval_env", "preset", "schedule", "seed", "steps", "updates",
-                        "final_mean_return", "final_critic_loss", "params_sha256"],
+                        "final_mean_return", "final_critic_loss", "params_sha256", "budget"],
          "train_curves": ["file", "agent", "env", "eval_env", "preset", "seed", "step", "mean_return", "std_return",
-                          "min_return", "max_return", "episodes"]]
+                          "min_return", "max_return", "episodes", "budget"]]
             .merging(MuJoCoTables.columns) { a, _ in a }
     }
 
@@ -32,6 +34,7 @@ public struct TrainReporter: ResultReporter {
             throw InputError("\(file.path): eval_returns does not match eval_steps")
         }
         let evalEnv = config.evaluationEnv ?? config.env
+        let budget = config.budget(path: file.path)
         var curves: [[String]] = []
         var lastMean: Double?
         for (i, step) in steps.enumerated() {
@@ -39,7 +42,7 @@ public struct TrainReporter: ResultReporter {
             let mean = xs.reduce(0, +) / Double(xs.count)
             let sd = xs.count > 1 ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : 0
             curves.append([name, config.agent, config.env, evalEnv, config.preset, String(config.seed), String(step),
-                           csvNumber(mean), csvNumber(sd), csvNumber(xs.min()), csvNumber(xs.max()), String(xs.count)])
+                           csvNumber(mean), csvNumber(sd), csvNumber(xs.min()), csvNumber(xs.max()), String(xs.count), budget])
             lastMean = mean
         }
         var lastCritic: Double?
@@ -48,7 +51,7 @@ public struct TrainReporter: ResultReporter {
         }
         let run = [name, config.agent, config.env, evalEnv, config.preset, config.schedule.name, String(config.seed),
                    String(try g.attribute("steps")?.intValue ?? 0), String(try g.attribute("updates")?.intValue ?? 0),
-                   csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? ""]
+                   csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? "", budget]
         var out = ["train_runs": [run], "train_curves": curves]
         if EnvCatalog.entry(config.env)?.family == .mujoco {
             var played = [(config.schedule.evaluationSelection, returns.values, true)]

@@ -59,7 +59,7 @@ public struct TrainRunConfig: Equatable, Sendable {
         guard presets.contains(preset) else {
             throw InputError("--preset must be one of \(presets.joined(separator: ", ")), got '\(preset)'")
         }
-        let totalSteps = steps ?? (preset == "smoke" ? 300 : spec.isMultigoal ? 20_000 : 1_000_000)
+        let totalSteps = steps ?? defaultSteps(preset: preset, env: spec)
         // SAC's presets also carry the batch and replay sizes every agent shares (Tables 3-4, main.py).
         let shared = sacConfig(preset: preset, env: env)
         var schedule: TrainingSchedule
@@ -85,6 +85,23 @@ public struct TrainRunConfig: Equatable, Sendable {
         return TrainRunConfig(agent: agent, env: env, evaluationEnv: evaluationEnv, seed: seed, preset: preset,
                               checkpointEvery: checkpointEvery, agentConfig: agentConfig,
                               batchSize: sizes.batch, replaySize: sizes.replay, schedule: schedule)
+    }
+
+    /// A preset's training steps on an environment when `--steps` is not given: the paper's
+    /// budget for `paper` and `authors-code`.
+    public static func defaultSteps(preset: String, env spec: EnvSpec) -> Int {
+        preset == "smoke" ? 300 : spec.isMultigoal ? 20_000 : 1_000_000
+    }
+
+    /// The budget a run was trained at, as the reviewer's page states it: the MuJoCo campaign's
+    /// preset when the file lies in a campaign's runs folder (`mujoco/<campaign>/runs/`; the quick
+    /// campaign trains the `paper` preset for fewer steps), else the train preset when the run
+    /// trained the preset's own number of steps (or more), else "reduced".
+    public func budget(path: String) -> String {
+        let campaign = MuJoCoTables.campaign(of: path)
+        if !campaign.isEmpty { return campaign }
+        guard let spec = try? EnvCatalog.spec(env) else { return "reduced" }
+        return schedule.totalSteps >= Self.defaultSteps(preset: preset, env: spec) ? preset : "reduced"
     }
 
     /// The other of the two Q-based test rules (`softmax` <-> `max`), nil for any other rule.
