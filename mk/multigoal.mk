@@ -50,11 +50,15 @@ obstacle: build
 multigoal-before-fixes: build
 	JOBS=$(JOBS) scripts/multigoal/before-fixes.sh $(PRESET)
 
-# The same at smoke size in a folder of its own, checking every run's overrides: part of make test.
+# The same at smoke size in a folder of its own, beside a smoke campaign of today's samplers,
+# checking every run's overrides and the side-by-side table: part of make test.
 before-fixes-smoke: build
-	rm -rf .build/before-fixes-smoke
-	OUT=.build/before-fixes-smoke JOBS=2 scripts/multigoal/before-fixes.sh smoke
+	rm -rf .build/before-fixes-smoke .build/before-fixes-smoke-after
+	$(BIN)/multigoal-modes --preset smoke --out .build/before-fixes-smoke-after/multigoal/smoke --jobs 2
+	$(BIN)/report --results .build/before-fixes-smoke-after
+	AFTER=.build/before-fixes-smoke-after OUT=.build/before-fixes-smoke JOBS=2 scripts/multigoal/before-fixes.sh smoke
 	python3 scripts/multigoal/check_before_fixes.py .build/before-fixes-smoke/multigoal/smoke \
+		--before-after .build/before-fixes-smoke/tables/multigoal_before_after.csv \
 		--eps $$($(BIN)/train --agent s2ac-phi-theta --env Multigoal --preset smoke --show-config | awk '$$1 == "s2ac.stepSize" { print $$2 }')
 	test -s .build/before-fixes-smoke/tables/multigoal_goals.csv && test -s .build/before-fixes-smoke/report/index.html
 TEST_PREREQS += before-fixes-smoke

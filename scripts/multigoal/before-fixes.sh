@@ -18,9 +18,10 @@
 # the SQL runs end with the same params_sha256.
 #
 # Usage: scripts/multigoal/before-fixes.sh [PRESET]   (quick, paper or smoke; default quick;
-# JOBS=2; OUT=Results-before-fixes)
+# JOBS=2; OUT=Results-before-fixes; AFTER=Results, the folder of the `make multigoal` to compare with)
 # Writes OUT (runs, obstacle runs, tables, pictures and a reviewer's page of their own), never
-# Results/: the page of Results/ stays the fixed samplers'. Complete runs are kept, so an
+# Results/: the page of Results/ stays the fixed samplers'. When AFTER holds the same preset's
+# tables, OUT/tables/multigoal_before_after.{csv,md} puts the two side by side (before_after.py). Complete runs are kept, so an
 # interrupted comparison continues where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,3 +60,9 @@ $bin/multigoal-modes --preset "$preset" --agents sac,sac-nf --out "$out" --jobs 
 $bin/obstacle-robustness --runs "$out"
 python3 scripts/plots/multigoal.py --train $bin/train --runs "$out" --figures "$root/figures/multigoal/$preset"
 $bin/report --results "$root" --claims scripts/reference/paper_claims.csv
+after=${AFTER:-Results}
+if [ -s "$after/tables/multigoal_goals.csv" ] && grep -q "^$preset," "$after/tables/multigoal_goals.csv"; then
+  python3 scripts/multigoal/before_after.py --before "$root/tables" --after "$after/tables" --preset "$preset"
+else
+  echo "before-fixes.sh: no $preset tables in $after/tables for the side-by-side table: make multigoal PRESET=$preset, then run this again (complete runs are kept)"
+fi

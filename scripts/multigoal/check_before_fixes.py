@@ -3,10 +3,13 @@
 
 S2AC runs: s2ac.squashedScore false, s2ac.sigmaP0 0.3, s2ac.stepSize = eps / alpha with eps the
 step of the same agent's configuration without overrides (given as --eps); SQL runs:
-sql.uniformValueSamples and sql.squashCorrection false (SAC and SAC-NF take none). Exit 1
-with one line per run that differs, 2 on bad input.
-Usage: check_before_fixes.py RUNS_FOLDER --eps EPS
+sql.uniformValueSamples and sql.squashCorrection false (SAC and SAC-NF take none). With
+--before-after CSV (before_after.py's table against a `make multigoal` of the same preset and
+binary): every cell has both sides, and SAC's and SAC-NF's, which the fixes did not change,
+are the same on both. Exit 1 with one line per run or cell that differs, 2 on bad input.
+Usage: check_before_fixes.py RUNS_FOLDER --eps EPS [--before-after CSV]
 """
+import csv
 import argparse
 import glob
 import json
@@ -21,6 +24,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("folder", help="a multigoal-modes output folder (with runs/)")
     p.add_argument("--eps", type=float, required=True, help="the S2AC step size of the preset")
+    p.add_argument("--before-after", help="before_after.py's multigoal_before_after.csv")
     args = p.parse_args()
     paths = sorted(glob.glob(os.path.join(args.folder, "runs", "*.h5")))
     if not paths:
@@ -47,9 +51,28 @@ def main():
             for field in ("uniformValueSamples", "squashCorrection"):
                 if s[field] is not False:
                     bad.append(f"{name}: sql.{field} {s[field]}, expected false")
+    cells = 0
+    if args.before_after:
+        if not os.path.isfile(args.before_after):
+            print(f"check_before_fixes.py: no {args.before_after}", file=sys.stderr)
+            sys.exit(2)
+        sides = {}
+        with open(args.before_after, newline="") as f:
+            for r in csv.DictReader(f):
+                key = (r["agent"], r["alpha"], r["seed"], r["selection"])
+                sides.setdefault(key, {})[r["side"]] = {k: v for k, v in r.items() if k != "side"}
+        cells = len(sides)
+        for key, both in sorted(sides.items()):
+            if set(both) != {"before", "after"}:
+                bad.append(f"{key}: only {', '.join(both)} in the before/after table")
+            elif key[0] in ("sac", "sac-nf") and both["before"] != both["after"]:
+                bad.append(f"{key}: {key[0]} differs before and after, though the fixes do not touch it")
+        if not any(k[0] in ("sac", "sac-nf") for k in sides):
+            bad.append("the before/after table has no SAC or SAC-NF cell to compare")
     for line in bad:
         print(f"check_before_fixes.py: {line}")
-    print(f"check_before_fixes.py: {len(paths)} run files ({', '.join(sorted(agents))}), {len(bad)} differ")
+    print(f"check_before_fixes.py: {len(paths)} run files ({', '.join(sorted(agents))})"
+          + (f", {cells} before/after cells" if args.before_after else "") + f", {len(bad)} differ")
     sys.exit(1 if bad else 0)
 
 
