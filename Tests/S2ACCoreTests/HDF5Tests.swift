@@ -94,6 +94,27 @@ import Testing
         }
     }
 
+    /// Fixed-length strings written by h5py (scripts/faults/make_hdf5_fixtures.py) read back,
+    /// NUL padding removed; a header that claims more string bytes than the file holds (100
+    /// strings of 1000 bytes, never written, in a 2 kB file) is refused with one line before
+    /// anything is allocated from it.
+    @Test func fixedLengthStrings() throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path
+        let path = fixtures + "/hdf5/fixed-strings.h5"
+        let f = try HDF5File.open(at: path)
+        defer { f.close() }
+        #expect(try f.root.readStrings("short") == ["ab", "cdef", ""])
+        #expect(try f.root.attribute("label") == .string("alpha"))
+        do {
+            _ = try f.root.readStrings("unwritten")
+            Issue.record("100 strings of 1000 bytes read from a file of 2 kB")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains(path) && text.contains("100 strings") && text.contains("more than the file's")
+                    && !text.contains("\n"), "\(text)")
+        }
+    }
+
     /// h5dump (Debian's hdf5-tools), an independent reader, sees what we wrote.
     @Test func h5dumpReadsOurFiles() throws {
         let path = folder + "/d.h5"

@@ -419,16 +419,25 @@ public struct HDF5Group {
         // (datasets are contiguous, never compressed, never left to their fill value), so a
         // shape of more values than the file has bytes is refused (a fuzzing finding:
         // 5 * 10^13 bytes asked of the allocator).
-        var count: UInt64 = 1, size: hsize_t = 0
+        var count: UInt64 = 1
         for n in d {
             let (product, overflow) = count.multipliedReportingOverflow(by: UInt64(n))
             guard !overflow else { throw HDF5Error("\(file.path): a dataspace of \(d) values (corrupt?)") }
             count = product
         }
-        guard H5Fget_filesize(file.id, &size) >= 0, count <= UInt64(size) else {
+        let size = try fileSize()
+        guard count <= size else {
             throw HDF5Error("\(file.path): a dataspace of \(d) values, more than the file's \(size) bytes hold (corrupt?)")
         }
         return d.map { Int($0) }
+    }
+
+    /// The file's size in bytes: the bound of what a corrupt header may claim is stored in it
+    /// (values of a dataspace, fixed-length strings).
+    private func fileSize() throws -> UInt64 {
+        var size: hsize_t = 0
+        guard H5Fget_filesize(file.id, &size) >= 0 else { throw HDF5Error("\(file.path): cannot read the file's size") }
+        return UInt64(size)
     }
 
     /// Reads a numeric dataset, converting between numeric types of the same class
@@ -646,13 +655,16 @@ public struct HDF5Group {
         let size = H5Tget_size(fileType)
         // A corrupt string type can claim any length. Fixed-length strings are stored in the
         // file, so all of them together fit in its bytes, as the dataspace check assumes for values.
-        var fileBytes: hsize_t = 0
+        let fileBytes = try fileSize()
         let (total, overflow) = count.multipliedReportingOverflow(by: size)
-        guard size > 0, !overflow, H5Fget_filesize(file.id, &fileBytes) >= 0, UInt64(total) <= UInt64(fileBytes) else {
+        guard size > 0, !overflow, UInt64(total) <= fileBytes else {
             throw HDF5Error("\(file.path): \(count) strings \(what) of \(size) bytes each, more than the file's \(fileBytes) bytes hold (corrupt?)")
         }
         let mtype = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)
         _ = H5Tset_size(mtype.id, size)
+        // Padded with NULs, not NUL-terminated: a string that fills its whole size (h5py's
+        // "cdef" in S4) keeps its last byte instead of giving it up to a terminator.
+        _ = H5Tset_strpad(mtype.id, H5T_STR_NULLPAD)
         var bytes = [UInt8](repeating: 0, count: max(1, count * size))
         guard bytes.withUnsafeMutableBytes({ read(mtype.id, $0.baseAddress!) }) >= 0 else {
             throw HDF5Error("\(file.path): cannot read strings \(what)")
