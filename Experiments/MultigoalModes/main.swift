@@ -12,9 +12,11 @@ struct MultigoalModes: ParsableCommand {
             training curves, mu/sigma of q0 at the critical states during training, 20 test \
             episodes per test selection rule (trajectories, goal reached), M1/M2 of Q along them, \
             the entropy map and the Q landscapes at the critical states. Complete run files are \
-            kept: an interrupted campaign restarts where it stopped; a complete run file of another \
+            kept and every run checkpoints (--checkpoint-every, default 1000 steps): an interrupted \
+            campaign continues where its runs stopped; a complete run file of another \
             configuration is replaced only with --force. Runs go to child processes with one engine \
-            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too. \
+            thread each, so results do not depend on --jobs; Ctrl-C or SIGTERM stops them too, at \
+            a checkpoint. \
             --launcher slurm submits the runs without a complete file as one Slurm job array \
             instead (one run per task, checkpointed, requeued and resumed at the time limit); \
             --status and --report show the campaign from its files (README, "Running on a cluster").
@@ -126,6 +128,23 @@ struct MultigoalModes: ParsableCommand {
         }
         guard !plan.pending.isEmpty else { return }
         try requireWritableFolder(runs)
+        // A checkpoint of another configuration would make the run refuse to start.
+        let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
+        if !force, let first = foreign.first {
+            throw InputError("\(runs)/\(first.checkpointName) is a checkpoint of another configuration"
+                             + (foreign.count > 1 ? " (and \(foreign.count - 1) more)" : "")
+                             + "; pass --force to start those runs again, or choose another output folder")
+        }
+        // --force starts every pending run again; otherwise a run with a checkpoint continues from it.
+        var resumed: Set<String> = []
+        for spec in plan.pending where spec.checkpointMatches(in: runs) != nil {
+            if force {
+                unlink(runs + "/" + spec.checkpointName)
+                print("multigoal-modes: --force: \(spec.checkpointName) is removed; the run starts again")
+            } else {
+                resumed.insert(spec.runID)
+            }
+        }
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if cluster.launcher == "slurm" {
             // Every path absolute: the tasks start in other processes, maybe on other hosts
@@ -142,12 +161,22 @@ struct MultigoalModes: ParsableCommand {
             return
         }
         // Each run in a child process with one engine thread (the default of --run-one), so
-        // results do not depend on --jobs; OpenBLAS's own threads are off there too.
+        // results do not depend on --jobs; OpenBLAS's own threads are off there too. Every run
+        // checkpoints (a checkpoint and the rest of the run give the bits of an uninterrupted
+        // one), so a campaign stopped by Ctrl-C, SIGTERM or a crash continues where its runs
+        // were when it is run again.
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
+        let checkpointEvery = cluster.checkpointEvery ?? CampaignLaunchOptions.defaultCheckpointEvery
+        for spec in plan.pending where resumed.contains(spec.runID) {
+            print("multigoal-modes: \(spec.fileName) continues from its checkpoint")
+        }
         let launcher = LocalLauncher(name: "multigoal-modes", jobs: cluster.jobs, executable: executable, environment: environment)
         let start = Date()
-        let failed = try launcher.run(plan.pending) { spec in gridArguments(p, folder: folder) + ["--run-one", spec.runID] }
+        let failed = try launcher.run(plan.pending) { spec in
+            gridArguments(p, folder: folder) + ["--run-one", spec.runID, "--checkpoint-every", "\(checkpointEvery)"]
+                + (resumed.contains(spec.runID) ? ["--resume"] : [])
+        }
         print(String(format: "multigoal-modes: %d runs in %.1f s", plan.pending.count, Date().timeIntervalSince(start)))
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("multigoal-modes: failed: \(failed.joined(separator: "; "))\n".utf8))

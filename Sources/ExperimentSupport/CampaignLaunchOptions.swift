@@ -37,8 +37,11 @@ public struct CampaignLaunchOptions: ParsableArguments {
     @Option(help: "Slurm: further sbatch flags, blank-separated (e.g. '--qos=long --constraint=avx512').")
     public var sbatchFlags: String?
 
-    @Option(parsing: .unconditional, help: "Checkpoint every this many steps (Slurm tasks; default 1000 there).")
+    @Option(parsing: .unconditional, help: "Checkpoint each run every this many steps (default 1000); a stopped run continues from its checkpoint when the campaign is run again.")
     public var checkpointEvery: Int?
+
+    /// Steps between a campaign run's checkpoints when --checkpoint-every is not given.
+    public static let defaultCheckpointEvery = 1000
 
     @Flag(help: "Slurm: no report job after the array.")
     public var noReportJob = false
@@ -74,7 +77,7 @@ public struct CampaignLaunchOptions: ParsableArguments {
         o.partition = partition; o.account = account; o.time = time; o.memory = mem
         o.cpusPerTask = cpusPerTask; o.maxConcurrent = maxConcurrent; o.signalMargin = signalMargin
         o.extraFlags = (sbatchFlags ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-        o.checkpointEvery = checkpointEvery ?? 1000
+        o.checkpointEvery = checkpointEvery ?? Self.defaultCheckpointEvery
         o.reportJob = !noReportJob
         return o
     }

@@ -6,12 +6,6 @@ import Testing
 /// resumed or the campaign rerun: the results carry the parameters of a run never stopped
 /// (`params_sha256`), and no temporary file is left once the rerun is done.
 @Suite struct FaultInjectionTests {
-    private func paramsSHA256(_ path: String) throws -> String {
-        let f = try HDF5File.open(at: path)
-        defer { f.close() }
-        return try #require(try f.root.group("train").attribute("params_sha256")?.stringValue)
-    }
-
     /// Starts `tool`, waits until `ready()` holds, then a random `delay()` more, and kills it
     /// with SIGKILL, with the processes it started (their ids read first, as a machine that
     /// goes down takes them all). Returns whether it was still running when killed.

@@ -177,6 +177,63 @@ import S2ACCore
         #expect(!FileManager.default.fileExists(atPath: a + "/runs/s2ac-phi_alpha1.0_seed0.h5"))
     }
 
+    /// Ctrl-C stops a local campaign's runs at a checkpoint; the same command continues them
+    /// from it, and the run files carry the parameters of a campaign never stopped.
+    @Test func aStoppedCampaignContinuesFromItsCheckpoints() throws {
+        let folder = makeTemporaryFolder("multigoal-resume")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let grid = ["--preset", "smoke", "--agents", "sac", "--alphas", "1", "--seeds", "1", "--steps", "6000",
+                    "--checkpoint-every", "500", "--quiet", "--jobs", "1"]
+        let whole = try runSuiteTool("multigoal-modes", grid + ["--out", folder + "/whole"])
+        try #require(whole.code == 0, "\(whole.err)")
+        let name = "sac_alpha1.0_seed0"
+        #expect(!FileManager.default.fileExists(atPath: folder + "/whole/runs/\(name).ckpt.h5"), "a complete run keeps no checkpoint")
+
+        /// Starts the campaign into `out`, stops it with `signal` once its run's first checkpoint
+        /// is there, and returns its exit status.
+        func stoppedAtFirstCheckpoint(_ out: String, _ signal: Int32) throws -> Int32 {
+            let p = Process()
+            p.executableURL = builtProductsFolder.appendingPathComponent("multigoal-modes")
+            p.arguments = grid + ["--out", out]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            var waited = 0.0
+            while !FileManager.default.fileExists(atPath: out + "/runs/\(name).ckpt.h5") && p.isRunning && waited < 120 {
+                Thread.sleep(forTimeInterval: 0.02); waited += 0.02
+            }
+            try #require(p.isRunning, "the campaign ended before its first checkpoint was seen")
+            kill(p.processIdentifier, signal)
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+
+        let runs = folder + "/cut/runs"
+        #expect(try stoppedAtFirstCheckpoint(folder + "/cut", SIGINT) == 128 + SIGINT)
+        try #require(FileManager.default.fileExists(atPath: runs + "/\(name).ckpt.h5"))
+        #expect(!FileManager.default.fileExists(atPath: runs + "/\(name).h5"))
+        let rerun = try runSuiteTool("multigoal-modes", grid + ["--out", folder + "/cut"])
+        #expect(rerun.code == 0, "\(rerun.err)")
+        #expect(rerun.out.contains("\(name).h5 continues from its checkpoint") && rerun.err.contains("resumed at step"),
+                "\(rerun.out) \(rerun.err)")
+        #expect(try paramsSHA256(runs + "/\(name).h5") == paramsSHA256(folder + "/whole/runs/\(name).h5"))
+        #expect(!FileManager.default.fileExists(atPath: runs + "/\(name).ckpt.h5"))
+
+        // A checkpoint of another configuration (6000 steps, asked for 5000): refused without
+        // --force, and kept; with --force, removed and the run started again.
+        let other = folder + "/other"
+        #expect(try stoppedAtFirstCheckpoint(other, SIGTERM) == 128 + SIGTERM)
+        let shorter = grid.map { $0 == "6000" ? "5000" : $0 } + ["--out", other]
+        let refused = try runSuiteTool("multigoal-modes", shorter)
+        #expect(refused.code == 2 && refused.err.contains("checkpoint of another configuration")
+                && refused.err.split(separator: "\n").count == 1, "\(refused.code) \(refused.err)")
+        #expect(FileManager.default.fileExists(atPath: other + "/runs/\(name).ckpt.h5"))
+        let forced = try runSuiteTool("multigoal-modes", shorter + ["--force"])
+        #expect(forced.code == 0 && forced.out.contains("--force: \(name).ckpt.h5 is removed"), "\(forced.out) \(forced.err)")
+        #expect(FileManager.default.fileExists(atPath: other + "/runs/\(name).h5"))
+        #expect(!FileManager.default.fileExists(atPath: other + "/runs/\(name).ckpt.h5"))
+    }
+
     /// A run file whose arrays disagree with each other (the entropy grid cut short, a goal
     /// index out of range) is named by `report` and left out; no value is read past an array.
     @Test func malformedRunFilesAreNamedNotReported() throws {

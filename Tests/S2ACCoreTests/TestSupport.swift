@@ -1,4 +1,6 @@
 import Foundation
+import S2ACCore
+import Testing
 
 /// A fresh empty folder under the system temporary directory.
 func makeTemporaryFolder(_ label: String = "s2ac") -> String {
@@ -54,4 +56,11 @@ func runSuiteTool(_ name: String, _ arguments: [String], timeout: Double? = nil)
                       userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not built: run `make test`, which builds it first"])
     }
     return try runProgram(url.path, arguments, timeout: timeout)
+}
+
+/// The `params_sha256` a run file's training ended with (`train` and multigoal run files).
+func paramsSHA256(_ path: String) throws -> String {
+    let f = try HDF5File.open(at: path)
+    defer { f.close() }
+    return try #require(try f.root.group("train").attribute("params_sha256")?.stringValue)
 }

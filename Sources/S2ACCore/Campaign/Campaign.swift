@@ -20,6 +20,23 @@ public protocol CampaignRunSpec: Sendable {
     func hasAllParts(_ file: HDF5File) -> Bool
 }
 
+extension CampaignRunSpec {
+    /// The checkpoint beside the run file (`runCheckpointPath`), as `train` and
+    /// `multigoal-modes --run-one` write it with `--checkpoint-every`.
+    public var checkpointName: String { runCheckpointPath(fileName) }
+
+    /// What the run's checkpoint (if any) lets a launch do: nil = no checkpoint; true = it
+    /// holds this configuration (resume it); false = another configuration's.
+    public func checkpointMatches(in runsFolder: String) -> Bool? {
+        let path = runsFolder + "/" + checkpointName
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard isRegularFile(path), let file = try? HDF5File.open(at: path) else { return false }
+        defer { file.close() }
+        guard let saved = try? file.root.attribute("config_json")?.stringValue, let mine = try? configJSON() else { return false }
+        return saved == mine
+    }
+}
+
 /// What a campaign finds at a run's file.
 public enum CampaignRunState: Equatable, Sendable {
     case missing

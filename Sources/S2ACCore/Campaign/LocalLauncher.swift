@@ -38,7 +38,7 @@ public final class LocalLauncher {
                 for r in running where r.process.isRunning { kill(r.process.processIdentifier, signal) }
                 for r in running { r.process.waitUntilExit() }
                 let message = "\(name): stopped by signal \(signal); \(running.count) running run(s) stopped with it, "
-                    + "\(done) of \(pending.count) finished\n"
+                    + "\(done) of \(pending.count) finished; the same command continues them from their checkpoints\n"
                 FileHandle.standardError.write(Data(message.utf8))
                 exit(128 + signal)
             }

@@ -92,8 +92,6 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
     public var runID: String { "\(agent)/\(env)/seed\(seed)" }
     /// `<agent>_<env>_seed<seed>.h5`.
     public var fileName: String { "\(agent)_\(env)_seed\(seed).h5" }
-    /// The checkpoint beside the run file (`runCheckpointPath`).
-    public var checkpointName: String { runCheckpointPath(fileName) }
     public var resultKind: String { "train" }
     public func configJSON() throws -> String { try canonicalJSON(train) }
     /// The agent's measured MuJoCo cost per step times the steps (only the order and the ratios
@@ -120,14 +118,4 @@ public struct MuJoCoRunSpec: CampaignRunSpec {
         return a
     }
 
-    /// What the run's checkpoint (if any) lets a launch do: nil = no checkpoint; true = it
-    /// holds this configuration (resume it); false = another configuration's.
-    public func checkpointMatches(in runsFolder: String) -> Bool? {
-        let path = runsFolder + "/" + checkpointName
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard isRegularFile(path), let file = try? HDF5File.open(at: path) else { return false }
-        defer { file.close() }
-        guard let saved = try? file.root.attribute("config_json")?.stringValue, let mine = try? configJSON() else { return false }
-        return saved == mine
-    }
 }
