@@ -141,6 +141,12 @@ import Testing
         #expect(result.verdict == .agrees && result.budget == "quick", "\(result.ours)")
     }
 
+    @Test func countedVerdictsAgreeInNumber() {
+        #expect(Verdict.agrees.counted(1) == "agrees" && Verdict.agrees.counted(4) == "agree")
+        #expect(Verdict.differs.counted(1) == "differs" && Verdict.differs.counted(2) == "differ")
+        #expect(Verdict.partly.counted(3) == "partly" && Verdict.notRun.counted(2) == "not run")
+    }
+
     @Test func runsFromSeveralMachinesArePooledAndDifferentCommitsNamed() throws {
         // Two machines ran the two seeds of one claim; the page pools them and, when their
         // commits differ, says so.

@@ -249,6 +249,16 @@ public struct ResultData {
 public enum Verdict: String, CaseIterable, Sendable {
     case agrees, differs, partly
     case notRun = "not run"
+
+    /// The verdict after a count of claims: "1 agrees", "4 agree".
+    public func counted(_ n: Int) -> String {
+        guard n != 1 else { return rawValue }
+        switch self {
+        case .agrees: return "agree"
+        case .differs: return "differ"
+        default: return rawValue
+        }
+    }
 }
 
 /// A claim with its verdict, our numbers as text, and the files they came from.

@@ -264,7 +264,7 @@ public struct ReviewPage {
         }
         o += "<ul>" + sections.map { s in
             let v = s.results.map(\.verdict)
-            let tally = Verdict.allCases.compactMap { k in let n = v.filter { $0 == k }.count; return n > 0 ? "\(n) \(k.rawValue)" : nil }.joined(separator: ", ")
+            let tally = Verdict.allCases.compactMap { k in let n = v.filter { $0 == k }.count; return n > 0 ? "\(n) \(k.counted(n))" : nil }.joined(separator: ", ")
             return "<li><a href=\"#\(s.artefact.anchor)\">\(h(s.artefact.title))</a>" + (tally.isEmpty ? "" : " (\(tally))") + "</li>"
         }.joined() + "</ul></section>\n"
         for s in sections {
