@@ -66,6 +66,27 @@ import Testing
         #expect(try Provenance.read(from: good).kind == "train")
     }
 
+    /// A checkpoint (fuzzing finding, 105 kB) whose float type claims a huge size per value:
+    /// libhdf5's H5Dread allocated and zeroed a 3.5 GB conversion buffer from it before reading.
+    /// The type's size is now checked before the read, so the load is refused at once, with one
+    /// line naming the file, and allocates nothing from the claim.
+    @Test func corruptNumberSizesAreRefusedBeforeTheRead() throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path
+        let path = fixtures + "/fuzz/checkpoint/libhdf5-tconv-3GB.ckpt.h5"
+        let config = try TrainRunConfig.resolve(agent: "sac", env: "Multigoal", preset: "smoke", seed: 7, steps: 80,
+                                                evalEvery: 0, checkpointEvery: 60)
+        let trainer = try config.makeTrainer()
+        let start = Date()
+        do {
+            try trainer.readCheckpoint(path: path, configJSON: try canonicalJSON(config))
+            Issue.record("the corrupt checkpoint was loaded")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains(path) && text.contains("bytes each (corrupt?)") && !text.contains("\n"), "\(text)")
+        }
+        #expect(Date().timeIntervalSince(start) < 5, "the refusal took \(Date().timeIntervalSince(start)) s")
+    }
+
     /// Two result files on which libhdf5 1.10 ran away reading variable-length strings (fuzzing
     /// findings, 14 KB each): on one it zeroed 10 GB, on the other it looped until the reading
     /// child's 120 s alarm. The child now has 1 GiB of memory beyond its parent's and 2 s of CPU
