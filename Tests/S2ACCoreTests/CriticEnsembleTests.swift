@@ -63,19 +63,50 @@ import Testing
 
     /// Checkpoints written before the agents shared one critic type (`Fixtures/old_checkpoints`,
     /// made by `train` at f6d67d5: smoke preset, Multigoal, seed 7, 80 steps, a checkpoint at 60)
-    /// still load, and resuming them ends on the fingerprint the old code wrote at step 80.
+    /// still load, and resuming them continues the old run. Identical bits are a property of the
+    /// same operations in the same order, so the old code's fingerprint at step 80 is required
+    /// only when the OpenBLAS kernel that made the fixture (its `/run/blas_core`) runs here too;
+    /// another kernel sums the products' terms in another order, and then the updates after the
+    /// checkpoint must give the old run's losses to rounding, and those before it come back from
+    /// the checkpoint bit for bit.
     @Test(arguments: ["sac", "s2ac-phi-theta", "sql"])
     func oldCheckpointLoadsAndResumesBitForBit(agent: String) throws {
         let folder = try #require(Bundle.module.url(forResource: "old_checkpoints", withExtension: nil, subdirectory: "Fixtures"))
         let ckpt = folder.appendingPathComponent("\(agent).ckpt.h5").path, run = folder.appendingPathComponent("\(agent).h5").path
-        let expected = try #require(try HDF5File.open(at: run).root.group("train").attribute("params_sha256")?.stringValue)
+        let old = try HDF5File.open(at: run)
+        defer { old.close() }
+        let expected = try #require(try old.root.group("train").attribute("params_sha256")?.stringValue)
+        let oldKernel = try Provenance.read(from: old).blasCore
+        // Every value the old run logged per update (losses and the agent's extras).
+        let updates = try old.root.group("train").group("updates"), names = try updates.memberNames()
+        try #require(names.contains("critic_loss") && names.contains("actor_loss"), "\(names)")
+        var oldLog: [String: [Float]] = [:]
+        for name in names { oldLog[name] = try updates.read(name, as: Float.self).values }
         let config = try TrainRunConfig.resolve(agent: agent, env: "Multigoal", preset: "smoke", seed: 7, steps: 80,
                                                 evalEvery: 0, checkpointEvery: 60)
         let trainer = try config.makeTrainer()
         try trainer.readCheckpoint(path: ckpt, configJSON: try canonicalJSON(config))
         #expect(trainer.step == 60)
+        let resumedAt = trainer.updates
         trainer.run()
         #expect(trainer.step == 80)
-        #expect(trainer.agent.parametersSHA256 == expected)
+        if oldKernel == blasCoreName {
+            #expect(trainer.agent.parametersSHA256 == expected)
+            return
+        }
+        print("oldCheckpointLoadsAndResumesBitForBit(\(agent)): the fixture was made with OpenBLAS kernel \(oldKernel), "
+              + "this process runs \(blasCoreName): the resumed updates are compared to rounding, not bit for bit")
+        for name in names {
+            let before = try #require(oldLog[name]), after = try #require(trainer.updateLog[name])
+            try #require(after.count == before.count && resumedAt > 0 && resumedAt < before.count, "\(name)")
+            for i in 0..<before.count {
+                let a = after[i], b = before[i]
+                if i < resumedAt {
+                    #expect(a.bitPattern == b.bitPattern, "\(name) update \(i), restored from the checkpoint")
+                } else {
+                    #expect(a.isNaN == b.isNaN && (a.isNaN || abs(a - b) <= 1e-3 * max(1, abs(b))), "\(name) update \(i): \(a) against \(b)")
+                }
+            }
+        }
     }
 }
