@@ -96,12 +96,9 @@ struct MuJoCoCurves: ParsableCommand {
         if try cluster.showStatusOrReport(campaign, campaignFolder: folder, name: "mujoco-curves") { return }
         let plan = try campaign.plan(force: force)
         removeCheckpoints(of: plan.complete, in: runs)
-        // A checkpoint of another configuration would make `train --resume` refuse the run.
-        let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
-        if !force, let first = foreign.first {
-            throw InputError("\(runs)/\(first.checkpointName) is a checkpoint of another configuration"
-                             + (foreign.count > 1 ? " (and \(foreign.count - 1) more)" : "")
-                             + "; pass --force to start those runs again, or choose another output folder")
+        // A run with a checkpoint of its own continues from it; --force starts every pending run again.
+        let resumed = try campaign.resumableRuns(plan.pending, force: force, dryRun: cluster.dryRun) { spec in
+            print("mujoco-curves: --force: \(spec.checkpointName) is removed; the run starts again")
         }
         print("mujoco-curves: preset \(p.name), \(specs.count) runs (\(p.agents.count) agents x \(p.envs.joined(separator: ",")) x "
               + "\(seeds) seeds, \(p.steps) steps), \(plan.complete.count) complete, \(plan.pending.count) to run -> \(runs)")
@@ -127,7 +124,7 @@ struct MuJoCoCurves: ParsableCommand {
             return
         }
         let arguments = { (spec: MuJoCoRunSpec) -> [String] in
-            spec.trainArguments(out: runs + "/" + spec.fileName, resume: spec.checkpointMatches(in: runs) == true && !self.force,
+            spec.trainArguments(out: runs + "/" + spec.fileName, resume: resumed.contains(spec.runID),
                                 force: true)
         }
         if cluster.dryRun {

@@ -128,22 +128,9 @@ struct MultigoalModes: ParsableCommand {
         }
         guard !plan.pending.isEmpty else { return }
         try requireWritableFolder(runs)
-        // A checkpoint of another configuration would make the run refuse to start.
-        let foreign = plan.pending.filter { $0.checkpointMatches(in: runs) == false }
-        if !force, let first = foreign.first {
-            throw InputError("\(runs)/\(first.checkpointName) is a checkpoint of another configuration"
-                             + (foreign.count > 1 ? " (and \(foreign.count - 1) more)" : "")
-                             + "; pass --force to start those runs again, or choose another output folder")
-        }
-        // --force starts every pending run again; otherwise a run with a checkpoint continues from it.
-        var resumed: Set<String> = []
-        for spec in plan.pending where spec.checkpointMatches(in: runs) != nil {
-            if force {
-                unlink(runs + "/" + spec.checkpointName)
-                print("multigoal-modes: --force: \(spec.checkpointName) is removed; the run starts again")
-            } else {
-                resumed.insert(spec.runID)
-            }
+        // A run with a checkpoint of its own continues from it; --force starts every pending run again.
+        let resumed = try campaign.resumableRuns(plan.pending, force: force, dryRun: cluster.dryRun) { spec in
+            print("multigoal-modes: --force: \(spec.checkpointName) is removed; the run starts again")
         }
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if cluster.launcher == "slurm" {

@@ -58,6 +58,11 @@ import Testing
         #expect(refused.code == 2 && refused.err.split(separator: "\n").count == 1 && refused.err.contains("another configuration"),
                 "\(refused.err)")
         #expect(FileManager.default.fileExists(atPath: runs + "/" + spec.checkpointName))
+        // With --force the run starts again (its checkpoint removed), but a dry run touches nothing.
+        let dryForced = try runSuiteTool("mujoco-curves", base + ["--dry-run", "--force"])
+        #expect(dryForced.code == 0 && !dryForced.out.contains("--resume") && !dryForced.out.contains("is removed"),
+                "\(dryForced.out) \(dryForced.err)")
+        #expect(FileManager.default.fileExists(atPath: runs + "/" + spec.checkpointName))
 
         // Fig 8's tables: every episode, each run's final score, the curves over seeds.
         let outcome = try runReport(resultsFolder: runs, tablesFolder: folder + "/tables")

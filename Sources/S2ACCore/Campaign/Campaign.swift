@@ -131,6 +131,31 @@ public struct Campaign<Spec: CampaignRunSpec> {
         return plan
     }
 
+    /// The checkpoints beside the `pending` runs, each opened once, and what the launch does
+    /// with them: without `force`, the runs whose checkpoint holds their configuration continue
+    /// from it (their ids are returned), and a checkpoint of another configuration stops the
+    /// launch with an `InputError` (the run would refuse to resume it); with `force`, every
+    /// pending run's checkpoint is removed (unless `dryRun`) and `removed` is told of each, so
+    /// the runs start again.
+    public func resumableRuns(_ pending: [Spec], force: Bool, dryRun: Bool = false,
+                              removed: (Spec) -> Void = { _ in }) throws -> Set<String> {
+        let found = pending.compactMap { spec in spec.checkpointMatches(in: runsFolder).map { (spec, $0) } }
+        if force {
+            for (spec, _) in found where !dryRun {
+                unlink(runsFolder + "/" + spec.checkpointName)
+                removed(spec)
+            }
+            return []
+        }
+        let foreign = found.filter { !$0.1 }
+        if let first = foreign.first {
+            throw InputError("\(runsFolder)/\(first.0.checkpointName) is a checkpoint of another configuration"
+                             + (foreign.count > 1 ? " (and \(foreign.count - 1) more)" : "")
+                             + "; pass --force to start those runs again, or choose another output folder")
+        }
+        return Set(found.map { $0.0.runID })
+    }
+
     /// `specs` longest first by `relativeCost`; ties keep their order. Results never depend on it.
     public static func longestFirst(_ specs: [Spec]) -> [Spec] {
         specs.enumerated().sorted { x, y in

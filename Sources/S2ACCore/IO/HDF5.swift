@@ -425,10 +425,7 @@ public struct HDF5Group {
             guard !overflow else { throw HDF5Error("\(file.path): a dataspace of \(d) values (corrupt?)") }
             count = product
         }
-        let size = try fileSize()
-        guard count <= size else {
-            throw HDF5Error("\(file.path): a dataspace of \(d) values, more than the file's \(size) bytes hold (corrupt?)")
-        }
+        try requireStoredInFile(count, bytesEach: 1, "a dataspace of \(d) values")
         return d.map { Int($0) }
     }
 
@@ -441,19 +438,20 @@ public struct HDF5Group {
         guard (1...8).contains(size) else {
             throw HDF5Error("\(file.path): \(what) has numbers of \(size) bytes each (corrupt?)")
         }
-        let (total, overflow) = count.multipliedReportingOverflow(by: size)
-        let fileBytes = try fileSize()
-        guard !overflow, UInt64(total) <= fileBytes else {
-            throw HDF5Error("\(file.path): \(what) claims \(count) numbers of \(size) bytes, more than the file's \(fileBytes) bytes hold (corrupt?)")
-        }
+        try requireStoredInFile(UInt64(count), bytesEach: size, "\(what) claims \(count) numbers of \(size) bytes")
     }
 
-    /// The file's size in bytes: the bound of what a corrupt header may claim is stored in it
-    /// (values of a dataspace, fixed-length strings).
-    private func fileSize() throws -> UInt64 {
-        var size: hsize_t = 0
-        guard H5Fget_filesize(file.id, &size) >= 0 else { throw HDF5Error("\(file.path): cannot read the file's size") }
-        return UInt64(size)
+    /// Refuses `count` items of `bytesEach` bytes that together take more bytes than the file
+    /// has. What this suite reads is stored in the file (values of a dataspace, numbers of a
+    /// type, fixed-length strings), so a larger claim is a corrupt header's, refused before
+    /// anything is allocated from it. `claim` says what claimed it.
+    private func requireStoredInFile(_ count: UInt64, bytesEach: Int, _ claim: @autoclosure () -> String) throws {
+        var fileBytes: hsize_t = 0
+        guard H5Fget_filesize(file.id, &fileBytes) >= 0 else { throw HDF5Error("\(file.path): cannot read the file's size") }
+        let (total, overflow) = count.multipliedReportingOverflow(by: UInt64(bytesEach))
+        guard !overflow, total <= UInt64(fileBytes) else {
+            throw HDF5Error("\(file.path): \(claim()), more than the file's \(fileBytes) bytes hold (corrupt?)")
+        }
     }
 
     /// Reads a numeric dataset, converting between numeric types of the same class
@@ -674,11 +672,8 @@ public struct HDF5Group {
         let size = H5Tget_size(fileType)
         // A corrupt string type can claim any length. Fixed-length strings are stored in the
         // file, so all of them together fit in its bytes, as the dataspace check assumes for values.
-        let fileBytes = try fileSize()
-        let (total, overflow) = count.multipliedReportingOverflow(by: size)
-        guard size > 0, !overflow, UInt64(total) <= fileBytes else {
-            throw HDF5Error("\(file.path): \(count) strings \(what) of \(size) bytes each, more than the file's \(fileBytes) bytes hold (corrupt?)")
-        }
+        guard size > 0 else { throw HDF5Error("\(file.path): strings \(what) of 0 bytes each (corrupt?)") }
+        try requireStoredInFile(UInt64(count), bytesEach: size, "\(count) strings \(what) of \(size) bytes each")
         let mtype = try HDF5Handle(H5Tcopy(s2ac_H5T_C_S1()), what: "cannot make a string type", closer: H5Tclose)
         _ = H5Tset_size(mtype.id, size)
         // Padded with NULs, not NUL-terminated: a string that fills its whole size (h5py's
