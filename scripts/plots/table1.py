@@ -18,7 +18,7 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 
 COLORS = {"sac": "tab:blue", "sql": "tab:orange", "s2ac-phi-theta": "tab:red", "s2ac-phi-theta-psi": "tab:purple",
-          "s2ac-phi": "tab:brown", "sac-nf": "tab:green"}
+          "s2ac-phi": "tab:brown", "sac-nf": "tab:green", "ddpg": "tab:gray", "ppo": "tab:olive"}
 
 
 def strings(g, name):
