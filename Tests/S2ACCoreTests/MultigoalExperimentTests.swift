@@ -330,6 +330,29 @@ import S2ACCore
         #expect(timing.count == 2 && timing.allSatisfy { $0["steps"] == "150" && Double($0["cpu_seconds"]!)! > 0 })
         // Steps 0, 100 (q0Every of smoke) for the six states.
         #expect(q0.filter { $0["agent"] == "s2ac-phi-theta" }.count == 2 * 6)
+        // The learning curves: every evaluation point of every run, with the mean of the test
+        // returns its run file holds there.
+        let curves = try table("multigoal_curves")
+        var files = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/runs") where !name.hasSuffix(".ckpt.h5") {
+            let file = try HDF5File.open(at: folder + "/runs/" + name)
+            defer { file.close() }
+            let spec = try JSONDecoder().decode(MultigoalRunSpec.self, from: Data(try Provenance.read(from: file).configJSON.utf8))
+            let steps = try file.root.group("train").read("eval_steps", as: Int.self).values
+            let returns = try file.root.group("train").read("eval_returns", as: Double.self)
+            let mine = curves.filter { $0["agent"] == spec.agent }
+            try #require(!steps.isEmpty && returns.shape == [steps.count, returns.shape[1]] && mine.count == steps.count)
+            for (i, row) in mine.enumerated() {
+                let episodes = returns.shape[1], xs = returns.values[(i * episodes)..<((i + 1) * episodes)]
+                let mean = xs.reduce(0, +) / Double(episodes)
+                #expect(row["step"] == String(steps[i]) && row["episodes"] == String(episodes)
+                        && row["selection"] == spec.train.schedule.evaluationSelection.rawValue)
+                #expect(Swift.abs(Double(row["mean_return"]!)! - mean) <= 1e-9 * Swift.max(1, Swift.abs(mean)), "\(row)")
+            }
+            #expect(steps.last! <= 150)
+            files += 1
+        }
+        #expect(files == 2 && curves.count > 0)
     }
 
     @Test func badInputExitsTwo() throws {

@@ -8,6 +8,8 @@ and writes PNGs under <figures>; every title carries the campaign preset (smoke,
               SAC and SAC-NF, show their own, the mean action); each panel names its rule
   fig7-<rule>.png  the same agents on Multigoal-obstacle: green = hit the wall then reached a goal,
               red = hit it and reached none, grey = never hit it
+  curves.png  learning curves: mean test return at every evaluation point of training, per
+              agent, one panel per alpha (thin: each seed; thick: their mean)
   fig11.png   mu_theta and sigma_theta of S2AC(phi,theta) at the critical states during training
   fig12-<rule>.png  share of test episodes reaching each goal, pooled over seeds, per agent and
               alpha, with the mean final distance to the nearest goal in each panel's legend
@@ -200,6 +202,42 @@ def fig_shares(runs, preset, path, title, after_hit=False, selection=None, agent
     plt.close(fig)
 
 
+def fig_curves(runs, preset, path):
+    """Mean test return against training steps, one panel per alpha, a colour per agent."""
+    runs = [r for r in runs if "eval_steps" in r["file"]["train"] and len(r["file"]["train"]["eval_steps"])]
+    if not runs:
+        return False
+    alphas = sorted(set(r["alpha"] for r in runs))
+    agents = ordered([r["agent"] for r in runs], AGENT_ORDER)
+    fig, axes = plt.subplots(1, len(alphas), figsize=(max(7, 4 * len(alphas)), 3.6), squeeze=False, sharey=True)
+    for j, alpha in enumerate(alphas):
+        ax = axes[0][j]
+        for k, agent in enumerate(agents):
+            rs = [r for r in runs if r["agent"] == agent and r["alpha"] == alpha]
+            curves = []
+            for r in rs:
+                steps = r["file"]["train"]["eval_steps"][()]
+                mean = r["file"]["train"]["eval_returns"][()].reshape(len(steps), -1).mean(axis=1)
+                ax.plot(steps, mean, color="C%d" % k, lw=0.6, alpha=0.4)
+                curves.append((tuple(steps), mean))
+            same = [c for s, c in curves if s == curves[0][0]] if curves else []
+            if same:
+                ax.plot(curves[0][0], np.mean(same, axis=0), color="C%d" % k, lw=1.8,
+                        label="%s (%d seed%s)" % (agent, len(same), "" if len(same) == 1 else "s"))
+        ax.set_title("alpha %g" % alpha, fontsize=8)
+        ax.set_xlabel("training steps", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("mean test return", fontsize=7)
+    axes[0][-1].legend(fontsize=6)
+    fig.suptitle("learning curves on Multigoal (preset %s)\nmean return of the test episodes at each evaluation"
+                 % preset, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def fig11(runs, preset, path):
     runs = [r for r in runs if "steps" in r["file"]["q0"]]
     if not runs:
@@ -352,6 +390,8 @@ def main():
         fig_trajectories(main_runs, preset, out("fig6-%s.png" % rule), selection=rule)
         fig_shares(runs, preset, out("fig12-%s.png" % rule), "share of test episodes reaching each goal, rule %s" % rule,
                    selection=rule)
+    if fig_curves(runs, preset, os.path.join(figures, "curves.png")):
+        written.append(os.path.join(figures, "curves.png"))
     if fig11([r for r in runs if r["agent"] == "s2ac-phi-theta"], preset, os.path.join(figures, "fig11.png")):
         written.append(os.path.join(figures, "fig11.png"))
     if fig13(runs, preset, os.path.join(figures, "fig13.png")):

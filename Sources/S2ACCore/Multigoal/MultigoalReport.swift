@@ -17,6 +17,7 @@ public struct MultigoalReporter: ResultReporter {
             "multigoal_smoothness": Self.key + ["selection", "points", "m1", "m2", "reason"],
             "multigoal_q0": Self.key + ["step", "state", "x", "y", "mean_x", "mean_y", "std_x", "std_y", "reason"],
             "multigoal_timing": Self.key + ["steps", "cpu_seconds", "wall_seconds"],
+            "multigoal_curves": Self.key + ["selection", "step", "episodes", "mean_return"],
             "obstacle": Self.key + ["selection", "episodes", "hit_share", "goal", "share", "share_after_hit"],
         ]
     }
@@ -70,9 +71,24 @@ public struct MultigoalReporter: ResultReporter {
         guard provenance.kind == MultigoalKinds.run else { return out }
         out["multigoal_timing"] = [key + [String(spec.train.schedule.totalSteps), csvNumber(try file.root.attribute("cpu_seconds")?.doubleValue),
                                           csvNumber(try file.root.attribute("wall_seconds")?.doubleValue)]]
+        out["multigoal_curves"] = try curveRows(file.root.group("train"), key: key,
+                                                selection: spec.train.schedule.evaluationSelection.rawValue, path: file.path)
         out["multigoal_entropy"] = try entropyRows(file.root.group("entropy"), key: key)
         out["multigoal_q0"] = try q0Rows(file.root.group("q0"), key: key)
         return out
+    }
+
+    /// The learning curve: the mean undiscounted return of the test episodes at every
+    /// evaluation point of training (the run's evaluation rule).
+    func curveRows(_ g: HDF5Group, key: [String], selection: String, path: String) throws -> [[String]] {
+        let steps = try g.read("eval_steps", as: Int.self).values
+        let returns = try g.read("eval_returns", as: Double.self).values
+        let episodes = steps.isEmpty ? 0 : returns.count / steps.count
+        guard returns.count == steps.count * episodes else { throw InputError("\(path): eval_returns does not match eval_steps") }
+        return steps.enumerated().map { i, step in
+            let xs = returns[(i * episodes)..<((i + 1) * episodes)]
+            return key + [selection, String(step), String(episodes), csvNumber(xs.reduce(0, +) / Double(max(episodes, 1)))]
+        }
     }
 
     func entropyRows(_ g: HDF5Group, key: [String]) throws -> [[String]] {
