@@ -66,13 +66,17 @@ import Testing
         #expect(try Provenance.read(from: good).kind == "train")
     }
 
-    /// A checkpoint (fuzzing finding, 105 kB) whose float type claims a huge size per value:
-    /// libhdf5's H5Dread allocated and zeroed a 3.5 GB conversion buffer from it before reading.
-    /// The type's size is now checked before the read, so the load is refused at once, with one
-    /// line naming the file, and allocates nothing from the claim.
-    @Test func corruptNumberSizesAreRefusedBeforeTheRead() throws {
+    /// Two checkpoints (fuzzing findings, 105 kB each) that libhdf5 1.10's H5Dread mishandled:
+    /// in one a float type claims a huge size per value, and H5Dread allocated and zeroed a
+    /// 3.5 GB conversion buffer from it; in the other a compact dataset stores no bytes while
+    /// its dataspace claims 32 values, and H5Dread copied 128 bytes from the missing (null) data
+    /// and crashed. The type's size and the stored bytes are now checked before the read, so the
+    /// load is refused at once, with one line naming the file, and reads nothing.
+    @Test(arguments: [("libhdf5-tconv-3GB.ckpt.h5", "bytes each (corrupt?)"),
+                      ("libhdf5-compact-null-read.ckpt.h5", "exp_avg_sq.4 stores 0 bytes for 32 values of 4 bytes (corrupt?)")])
+    func corruptNumberSizesAreRefusedBeforeTheRead(_ name: String, _ expected: String) throws {
         let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path
-        let path = fixtures + "/fuzz/checkpoint/libhdf5-tconv-3GB.ckpt.h5"
+        let path = fixtures + "/fuzz/checkpoint/" + name
         let config = try TrainRunConfig.resolve(agent: "sac", env: "Multigoal", preset: "smoke", seed: 7, steps: 80,
                                                 evalEvery: 0, checkpointEvery: 60)
         let trainer = try config.makeTrainer()
@@ -82,7 +86,7 @@ import Testing
             Issue.record("the corrupt checkpoint was loaded")
         } catch {
             let text = String(describing: error)
-            #expect(text.contains(path) && text.contains("bytes each (corrupt?)") && !text.contains("\n"), "\(text)")
+            #expect(text.contains(path) && text.contains(expected) && !text.contains("\n"), "\(text)")
         }
         #expect(Date().timeIntervalSince(start) < 5, "the refusal took \(Date().timeIntervalSince(start)) s")
     }
