@@ -204,7 +204,11 @@ import Testing
         #expect(m.code == 0, "\(m.err)")
         try FileManager.default.createDirectory(atPath: results + "/figures", withIntermediateDirectories: true)
         try Self.png.write(to: URL(fileURLWithPath: results + "/figures/fig4a-authors-code.png"))
-        // The multigoal pictures as `make multigoal` draws them, under the names the page looks for.
+        // The multigoal pictures as `make multigoal` draws them, under the names the page looks
+        // for, beside the checkpoint of a run still under way (which the pictures pass over).
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path
+        try FileManager.default.copyItem(atPath: fixtures + "/old_checkpoints/sac.ckpt.h5",
+                                         toPath: results + "/multigoal/smoke/runs/sac_alpha5.0_seed0.ckpt.h5")
         let plots = try runProgram("/usr/bin/env", ["python3", Self.repository + "/scripts/plots/multigoal.py", "--runs", results + "/multigoal/smoke",
                                                     "--figures", results + "/figures/multigoal/smoke",
                                                     "--train", builtProductsFolder.appendingPathComponent("train").path])

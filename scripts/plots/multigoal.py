@@ -46,10 +46,16 @@ RULES = ["random", "softmax", "max"]
 
 
 def load(folder, kind):
-    """Every result file of `kind` in `folder` as a dict: spec, file handle."""
+    """Every result file of `kind` in `folder` as a dict: spec, file handle. Checkpoints of
+    runs still under way (`*.ckpt.h5`) and files of no kind are passed over."""
     out = []
     for path in sorted(glob.glob(os.path.join(folder, "*.h5"))):
+        if path.endswith(".ckpt.h5"):
+            continue
         f = h5py.File(path, "r")
+        if "run" not in f:
+            f.close()
+            continue
         run = f["run"]
         k = run.attrs["kind"]
         k = k.decode() if isinstance(k, bytes) else str(k)
