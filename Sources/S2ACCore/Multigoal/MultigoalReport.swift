@@ -71,8 +71,10 @@ public struct MultigoalReporter: ResultReporter {
         guard provenance.kind == MultigoalKinds.run else { return out }
         out["multigoal_timing"] = [key + [String(spec.train.schedule.totalSteps), csvNumber(try file.root.attribute("cpu_seconds")?.doubleValue),
                                           csvNumber(try file.root.attribute("wall_seconds")?.doubleValue)]]
-        out["multigoal_curves"] = try curveRows(file.root.group("train"), key: key,
-                                                selection: spec.train.schedule.evaluationSelection.rawValue, path: file.path)
+        if try file.root.memberNames().contains("train") {
+            out["multigoal_curves"] = try curveRows(file.root.group("train"), key: key,
+                                                    selection: spec.train.schedule.evaluationSelection.rawValue, path: file.path)
+        }
         out["multigoal_entropy"] = try entropyRows(file.root.group("entropy"), key: key)
         out["multigoal_q0"] = try q0Rows(file.root.group("q0"), key: key)
         return out
@@ -81,6 +83,7 @@ public struct MultigoalReporter: ResultReporter {
     /// The learning curve: the mean undiscounted return of the test episodes at every
     /// evaluation point of training (the run's evaluation rule).
     func curveRows(_ g: HDF5Group, key: [String], selection: String, path: String) throws -> [[String]] {
+        guard try g.memberNames().contains("eval_steps") else { return [] }
         let steps = try g.read("eval_steps", as: Int.self).values
         let returns = try g.read("eval_returns", as: Double.self).values
         let episodes = steps.isEmpty ? 0 : returns.count / steps.count
