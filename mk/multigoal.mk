@@ -2,8 +2,8 @@
 # grid of the preset with multigoal-modes (complete run files are kept, so an interrupted or
 # extended campaign continues), then writes the pictures, the report tables and the reviewer's page. `make obstacle`
 # tests those trained agents with the wall (no retraining). PRESET=quick (default): 4000 steps,
-# alpha {0.1, 1, 10}, one seed, every agent, 9034 CPU s of runs with OPENBLAS_CORETYPE=SkylakeX,
-# about three times that with this CPU's default OpenBLAS kernel (README); PRESET=paper:
+# alpha {0.1, 1, 10}, seeds 0 and 1, every agent, about 14000 CPU s of runs (2 hours with JOBS=2)
+# on a 2-core AMD EPYC with OpenBLAS's Haswell kernel (README, "Multigoal"); PRESET=paper:
 # 20000 steps, alpha {0.1, 1, 5, 10, 20}, 20 seeds (a cluster); PRESET=smoke: seconds.
 # AGENTS=a,b restricts the agents (multigoal-modes stops with exit 2 on agents not built yet).
 # LAUNCHER=slurm (mk/slurm.mk): the missing runs go to one Slurm job array and a report job
