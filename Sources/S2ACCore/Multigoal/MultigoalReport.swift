@@ -84,13 +84,10 @@ public struct MultigoalReporter: ResultReporter {
     /// evaluation point of training (the run's evaluation rule).
     func curveRows(_ g: HDF5Group, key: [String], selection: String, path: String) throws -> [[String]] {
         guard try g.memberNames().contains("eval_steps") else { return [] }
-        let steps = try g.read("eval_steps", as: Int.self).values
-        let returns = try g.read("eval_returns", as: Double.self).values
-        let episodes = steps.isEmpty ? 0 : returns.count / steps.count
-        guard returns.count == steps.count * episodes else { throw InputError("\(path): eval_returns does not match eval_steps") }
-        return steps.enumerated().map { i, step in
-            let xs = returns[(i * episodes)..<((i + 1) * episodes)]
-            return key + [selection, String(step), String(episodes), csvNumber(xs.reduce(0, +) / Double(max(episodes, 1)))]
+        let points = try EvaluationPoints(from: g, path: path)
+        return points.steps.enumerated().map { i, step in
+            let xs = points.returns(at: i)
+            return key + [selection, String(step), String(points.episodes), csvNumber(xs.reduce(0, +) / Double(max(points.episodes, 1)))]
         }
     }
 

@@ -27,18 +27,14 @@ public struct TrainReporter: ResultReporter {
             throw InputError("\(file.path): its config is not a train run's")
         }
         let g = try file.root.group("train")
-        let steps = try g.read("eval_steps", as: Int.self).values
-        let returns = try g.read("eval_returns", as: Double.self)
-        let episodes = steps.isEmpty ? 0 : returns.values.count / steps.count
-        guard returns.values.count == steps.count * episodes else {
-            throw InputError("\(file.path): eval_returns does not match eval_steps")
-        }
+        let points = try EvaluationPoints(from: g, path: file.path)
+        let steps = points.steps, returns = points.returns
         let evalEnv = config.evaluationEnv ?? config.env
         let budget = config.budget(path: file.path)
         var curves: [[String]] = []
         var lastMean: Double?
         for (i, step) in steps.enumerated() {
-            let xs = Array(returns.values[(i * episodes)..<((i + 1) * episodes)])
+            let xs = Array(points.returns(at: i))
             let mean = xs.reduce(0, +) / Double(xs.count)
             let sd = xs.count > 1 ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : 0
             curves.append([name, config.agent, config.env, evalEnv, config.preset, String(config.seed), String(step),
@@ -54,10 +50,10 @@ public struct TrainReporter: ResultReporter {
                    csvNumber(lastMean), csvNumber(lastCritic), try g.attribute("params_sha256")?.stringValue ?? "", budget]
         var out = ["train_runs": [run], "train_curves": curves]
         if EnvCatalog.entry(config.env)?.family == .mujoco {
-            var played = [(config.schedule.evaluationSelection, returns.values, true)]
+            var played = [(config.schedule.evaluationSelection, returns, true)]
             for rule in config.schedule.additionalEvaluationSelections ?? [] {
                 let more = try g.read("eval_returns_\(rule.rawValue)", as: Double.self).values
-                guard more.count == returns.values.count else {
+                guard more.count == returns.count else {
                     throw InputError("\(file.path): eval_returns_\(rule.rawValue) does not match eval_returns")
                 }
                 played.append((rule, more, false))
@@ -70,4 +66,24 @@ public struct TrainReporter: ResultReporter {
         }
         return out
     }
+}
+
+/// The evaluation points a trainer wrote to its `train` group (`Trainer`): each point's step
+/// (`eval_steps`) and the undiscounted returns of its test episodes (`eval_returns`, one row of
+/// `episodes` values per point), checked to agree. Read by `train` and multigoal run reports.
+public struct EvaluationPoints {
+    public let steps: [Int]
+    /// Row-major, `episodes` values per step.
+    public let returns: [Double]
+    public let episodes: Int
+
+    public init(from group: HDF5Group, path: String) throws {
+        steps = try group.read("eval_steps", as: Int.self).values
+        returns = try group.read("eval_returns", as: Double.self).values
+        episodes = steps.isEmpty ? 0 : returns.count / steps.count
+        guard returns.count == steps.count * episodes else { throw InputError("\(path): eval_returns does not match eval_steps") }
+    }
+
+    /// The test returns at the `i`-th evaluation point.
+    public func returns(at i: Int) -> ArraySlice<Double> { returns[(i * episodes)..<((i + 1) * episodes)] }
 }
