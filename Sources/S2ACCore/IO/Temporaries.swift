@@ -31,13 +31,22 @@ public enum Temporaries {
     /// with locks, on another machine) holds its lock.
     static func isStale(_ path: String, pid: Int32) -> Bool {
         if pid == getpid() { return false }
-        if kill(pid, 0) == 0 || errno == EPERM { return false }
+        if (kill(pid, 0) == 0 || errno == EPERM) && !isZombie(pid) { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         return flock(fd, LOCK_EX | LOCK_NB) == 0
+    }
+
+    /// Whether `pid` is a zombie (state `Z` in /proc/PID/stat): it has exited and holds no file,
+    /// but answers kill(pid, 0) until its parent reaps it, which a killed campaign's orphaned run
+    /// waits for in vain where the container's first process does not reap.
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.range(of: ")", options: .backwards) else { return false }
+        return text[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     /// Removes the stale temporary files in `folder` (and below it with `recursive`); returns
