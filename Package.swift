@@ -8,6 +8,8 @@ let cLibraries: [Target] = [
                    providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "CMuJoCo", path: "Sources/CMuJoCo", providers: [.apt(["libmujoco-dev"])]),
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+    // prctl, which the C library declares variadic (a launcher's runs stop with it).
+    .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 ]
 
 /// Release builds keep bounds, overflow and precondition checks (-O, not -Ounchecked): a
@@ -18,7 +20,7 @@ let release: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration:
 
 let library: [Target] = [
     .target(name: "S2ACCore",
-            dependencies: ["CHDF5", "CMuJoCo", "CBLAS",
+            dependencies: ["CHDF5", "CMuJoCo", "CBLAS", "CProcess",
                            .product(name: "Numerics", package: "swift-numerics")],
             path: "Sources/S2ACCore",
             swiftSettings: release),

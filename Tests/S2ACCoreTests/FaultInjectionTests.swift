@@ -7,10 +7,12 @@ import Testing
 /// (`params_sha256`), and no temporary file is left once the rerun is done.
 @Suite struct FaultInjectionTests {
     /// Starts `tool`, waits until `ready()` holds, then a random `delay()` more, and kills it
-    /// with SIGKILL, with the processes it started (their ids read first, as a machine that
-    /// goes down takes them all). Returns whether it was still running when killed.
-    private func killedAtRandom(_ tool: String, _ arguments: [String], delay: () -> Double,
-                                once ready: () -> Bool) throws -> Bool {
+    /// with SIGKILL, with the processes it started unless `alone` (as a machine that goes down
+    /// takes them all). The tool is stopped (SIGSTOP) before its children are listed, so none
+    /// can start between the listing and the kill. Returns whether it was still running when
+    /// killed, and the children it had.
+    private func killedAtRandom(_ tool: String, _ arguments: [String], alone: Bool = false, delay: () -> Double,
+                                once ready: () -> Bool) throws -> (running: Bool, children: [Int32]) {
         let p = Process()
         p.executableURL = builtProductsFolder.appendingPathComponent(tool)
         p.arguments = arguments
@@ -23,12 +25,20 @@ import Testing
         }
         Thread.sleep(forTimeInterval: delay())
         let running = p.isRunning
+        kill(p.processIdentifier, SIGSTOP)
         let children = try runProgram("/usr/bin/pgrep", ["-P", "\(p.processIdentifier)"]).out
             .split(separator: "\n").compactMap { Int32($0) }
+        if !alone { for child in children { kill(child, SIGKILL) } }
         kill(p.processIdentifier, SIGKILL)
-        for child in children { kill(child, SIGKILL) }
         p.waitUntilExit()
-        return running
+        return (running, children)
+    }
+
+    /// Whether process `pid` has ended (gone, or a zombie no one has reaped yet).
+    private func ended(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.range(of: ")", options: .backwards) else { return true }
+        return stat[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     private func partials(_ folder: String) -> [String] {
@@ -48,7 +58,7 @@ import Testing
 
         let cut = folder + "/cut.h5"
         // After the first checkpoint, somewhere in the first half of the run's time.
-        let running = try killedAtRandom("train", args + ["--out", cut], delay: { Double.random(in: 0...(seconds / 2)) }) {
+        let (running, _) = try killedAtRandom("train", args + ["--out", cut], delay: { Double.random(in: 0...(seconds / 2)) }) {
             FileManager.default.fileExists(atPath: folder + "/cut.ckpt.h5")
         }
         try #require(running, "the run ended before it was killed")
@@ -73,7 +83,7 @@ import Testing
         try #require(names.count == 4, "\(names)")
 
         let runs = folder + "/cut/runs"
-        let running = try killedAtRandom("multigoal-modes", grid + ["--out", folder + "/cut"],
+        let (running, _) = try killedAtRandom("multigoal-modes", grid + ["--out", folder + "/cut"],
                                          delay: { Double.random(in: 0...(seconds / 2)) }) {
             ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).contains { $0.hasSuffix(".h5") }
         }
@@ -86,6 +96,36 @@ import Testing
         for name in names {
             #expect(try paramsSHA256(runs + "/" + name) == paramsSHA256(folder + "/whole/runs/" + name), "\(name)")
         }
+        #expect(partials(folder + "/cut").isEmpty, "\(partials(folder + "/cut"))")
+    }
+
+    /// A campaign killed alone (SIGKILL: it can pass nothing on) leaves no orphan running: its
+    /// run gets SIGTERM from the kernel, writes its checkpoint and ends, and the campaign run
+    /// again continues it from there to the bits of a run never stopped.
+    @Test func aCampaignKilledAloneTakesItsRunsWithIt() throws {
+        let folder = makeTemporaryFolder("kill9-launcher")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let grid = ["--preset", "smoke", "--agents", "sac", "--alphas", "1", "--seeds", "1", "--steps", "3000",
+                    "--checkpoint-every", "500", "--quiet", "--jobs", "1"]
+        let whole = try runSuiteTool("multigoal-modes", grid + ["--out", folder + "/whole"])
+        try #require(whole.code == 0, "\(whole.err)")
+        let name = "sac_alpha1.0_seed0"
+        let runs = folder + "/cut/runs"
+        let (running, children) = try killedAtRandom("multigoal-modes", grid + ["--out", folder + "/cut"], alone: true,
+                                                     delay: { 0 }) {
+            FileManager.default.fileExists(atPath: runs + "/" + name + ".ckpt.h5")
+        }
+        try #require(running, "the campaign ended before it was killed")
+        try #require(children.count == 1, "\(children)")
+        let start = Date()
+        while !ended(children[0]) && Date().timeIntervalSince(start) < 60 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(ended(children[0]), "the run kept running for a minute after its campaign was killed")
+        #expect(!FileManager.default.fileExists(atPath: runs + "/" + name + ".h5"), "the orphaned run finished")
+        #expect(FileManager.default.fileExists(atPath: runs + "/" + name + ".ckpt.h5"))
+        let rerun = try runSuiteTool("multigoal-modes", grid + ["--out", folder + "/cut"])
+        #expect(rerun.code == 0, "\(rerun.err)")
+        #expect(rerun.out.contains("\(name).h5 continues from its checkpoint"), "\(rerun.out)")
+        #expect(try paramsSHA256(runs + "/" + name + ".h5") == paramsSHA256(folder + "/whole/runs/" + name + ".h5"))
         #expect(partials(folder + "/cut").isEmpty, "\(partials(folder + "/cut"))")
     }
 }

@@ -7,7 +7,10 @@ import Foundation
 ///
 /// SIGINT and SIGTERM sent to the campaign are passed on to the running children (which sit in
 /// process groups of their own, so a terminal's Ctrl-C would not reach them); the launcher
-/// waits for them and then exits with 128 + the signal, so no run is left orphaned.
+/// waits for them and then exits with 128 + the signal, so no run is left orphaned. A launcher
+/// killed without a chance to pass anything on (SIGKILL) takes its runs with it too: each child
+/// learns the launcher's pid from its environment (`StopSignals.launcherVariable`) and asks the
+/// kernel for SIGTERM when it dies (`StopSignals.install`).
 public final class LocalLauncher {
     public let jobs: Int
     public let executable: String
@@ -32,6 +35,8 @@ public final class LocalLauncher {
         var failed: [String] = []
         var done = 0, doneCost = 0.0
         let totalCost = pending.reduce(0) { $0 + max($1.relativeCost, 0) }
+        var childEnvironment = environment
+        childEnvironment[StopSignals.launcherVariable] = String(getpid())
         let start = Date(), cpuStart = childrenCPUSeconds()
         while !queue.isEmpty || !running.isEmpty {
             if let signal = StopSignals.received {
@@ -46,7 +51,7 @@ public final class LocalLauncher {
                 let child = Process()
                 child.executableURL = URL(fileURLWithPath: executable)
                 child.arguments = arguments(spec)
-                child.environment = environment
+                child.environment = childEnvironment
                 try child.run()
                 running.append((child, spec))
             }

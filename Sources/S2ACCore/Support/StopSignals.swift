@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 
 /// SIGINT and SIGTERM caught into a flag that long loops poll between steps, so a run can write
@@ -16,6 +17,23 @@ public enum StopSignals {
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        stopWithLauncher()
+    }
+
+    /// The environment variable a `LocalLauncher` sets in its runs' environment: its own pid.
+    public static let launcherVariable = "S2AC_LAUNCHER_PID"
+
+    /// A run started by a launcher stops with it: if the launcher dies without passing a signal
+    /// on (SIGKILL, a crash, the out-of-memory killer), the kernel sends the run SIGTERM
+    /// (PR_SET_PDEATHSIG), and the run writes its checkpoint and exits 75 as if it had been
+    /// asked to, instead of running on as an orphan beside the campaign that is started again.
+    /// A launcher that died before this call is seen by the run's parent no longer being it.
+    /// The launcher starts its runs from the thread that lives as long as it does (the signal
+    /// follows the thread that forked).
+    static func stopWithLauncher() {
+        guard let text = getenv(launcherVariable), let launcher = Int32(String(cString: text)), launcher > 1 else { return }
+        _ = s2ac_set_parent_death_signal(SIGTERM)
+        if getppid() != launcher { stopSignalReceived = SIGTERM }
     }
 
     /// The last SIGINT or SIGTERM received since `install`, if any.
