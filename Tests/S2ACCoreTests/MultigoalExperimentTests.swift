@@ -317,6 +317,18 @@ import S2ACCore
             let mean = mine.map { Double($0["final_distance"]!)! }.reduce(0, +) / Double(mine.count)
             #expect(Swift.abs(Double(row["mean_final_distance"]!)! - mean) < 1e-9 * Swift.max(1, mean))
         }
+        // One seed: the pooled summary is each run's own shares and means.
+        let summary = try table("multigoal_summary")
+        #expect(summary.count == 1 + 3)
+        for row in summary {
+            #expect(row["seeds"] == "1" && row["episodes"] == "20", "\(row)")
+            let mine = returns.first { $0["agent"] == row["agent"] && $0["selection"] == row["selection"] }!
+            #expect(Swift.abs(Double(row["mean_final_distance"]!)! - Double(mine["mean_final_distance"]!)!) < 1e-12 * 30)
+            for goal in ["G1", "G2", "G3", "none"] {
+                let share = goals.first { $0["agent"] == row["agent"] && $0["selection"] == row["selection"] && $0["goal"] == goal }!
+                #expect(row[goal] == share["share"], "\(row) \(goal)")
+            }
+        }
         let obstacle = try table("obstacle")
         #expect(obstacle.count == (1 + 3) * 4)
         for row in obstacle { #expect(Double(row["share_after_hit"]!)! <= Double(row["share"]!)! + 1e-12) }
@@ -353,6 +365,28 @@ import S2ACCore
             files += 1
         }
         #expect(files == 2 && curves.count > 0)
+    }
+
+    /// The summary pools every seed's test episodes of an (agent, alpha, rule) cell, whatever
+    /// the order of the rows: values worked out by hand.
+    @Test func summaryPoolsEverySeedsEpisodes() throws {
+        let reporter = MultigoalReporter()
+        var episodes = CSVTable(columns: reporter.tables["multigoal_episodes"]!)
+        for (seed, i, goal, distance, length, ret) in [("1", "0", "G2", "0.3", "7", "-20"), ("0", "1", "none", "1.5", "30", "-200"),
+                                                       ("1", "1", "G2", "0.2", "9", "-30"), ("0", "0", "G1", "0.1", "5", "-10")] {
+            episodes.append(["quick", "sql", "1", seed, "max", i, goal, distance, length, ret])
+        }
+        episodes.append(["quick", "sql", "10", "0", "max", "0", "G3", "0.4", "3", "-5"])
+        let summary = try #require(try reporter.derivedTables(from: ["multigoal_episodes": episodes])["multigoal_summary"])
+        #expect(summary.columns == ["preset", "agent", "alpha", "selection", "seeds", "episodes", "G1", "G2", "G3", "none",
+                                    "mean_final_distance", "mean_length", "mean_return"])
+        try #require(summary.rows.count == 2)
+        #expect(Array(summary.rows[0][..<10]) == ["quick", "sql", "1", "max", "2", "4", "0.25", "0.5", "0.0", "0.25"])
+        let means = summary.rows[0][10...].map { Double($0)! }
+        #expect(Swift.abs(means[0] - 0.525) < 1e-15 && means[1] == 12.75 && means[2] == -65)
+        #expect(Array(summary.rows[1][..<10]) == ["quick", "sql", "10", "max", "1", "1", "0.0", "0.0", "1.0", "0.0"])
+        episodes.append(["quick", "sql", "10", "0", "max", "1", "G4", "0.4", "3", "-5"])
+        #expect(throws: InputError.self) { try reporter.derivedTables(from: ["multigoal_episodes": episodes]) }
     }
 
     @Test func badInputExitsTwo() throws {

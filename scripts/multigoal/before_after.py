@@ -3,8 +3,9 @@
 
 Joins the tables `report` wrote for the two campaigns (`make multigoal-before-fixes` and
 `make multigoal`) on (agent, alpha, seed, test rule): goal shares G1, G2, G3 and none, mean final
-distance to the nearest goal, mean episode length and mean return. Every number is copied from
-a Swift-written table; nothing is computed here.
+distance to the nearest goal, mean episode length and mean return, for each seed and (seed
+`all`, from `multigoal_summary.csv`) over every seed's episodes pooled. Every number is copied
+from a Swift-written table; nothing is computed here.
 
 Usage: before_after.py --before Results-before-fixes/tables --after Results/tables --preset quick
                        [--out Results-before-fixes/tables]
@@ -51,6 +52,9 @@ def side(folder, preset):
         cell = cells.setdefault(key, {'episodes': r['episodes']})
         for c in ('mean_final_distance', 'mean_length', 'mean_return'):
             cell[c] = r[c]
+    for r in read(folder, 'multigoal_summary.csv', preset):
+        cells[(r['agent'], r['alpha'], 'all', r['selection'])] = \
+            {c: r[c] for c in ['episodes'] + GOALS + ['mean_final_distance', 'mean_length', 'mean_return']}
     return cells
 
 
@@ -72,7 +76,8 @@ def main():
     out = a.out or a.before
     before, after = side(a.before, a.preset), side(a.after, a.preset)
     keys = sorted(set(before) | set(after),
-                  key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else len(ORDER), k[0], k[3], float(k[1]), int(k[2])))
+                  key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else len(ORDER), k[0], k[3], float(k[1]),
+                                 k[2] == 'all', int(k[2]) if k[2] != 'all' else 0))
     os.makedirs(out, exist_ok=True)
     rows = []
     for k in keys:
@@ -90,14 +95,18 @@ def main():
         w.writerows(rows)
     os.replace(tmp, os.path.join(out, 'multigoal_before_after.csv'))
     lines = [f'Multigoal, preset {a.preset}: before ({a.before}) and after ({a.after}) the fidelity fixes.',
-             'Goal shares of the test episodes, mean final distance to the nearest goal, mean length, mean return.', '',
-             '| agent | alpha | seed | rule | side | G1 | G2 | G3 | none | final distance | length | return |',
-             '|---|---|---|---|---|---|---|---|---|---|---|---|']
-    for r in rows:
-        lines.append('| ' + ' | '.join([r['agent'], r['alpha'], r['seed'], r['selection'], r['side']] +
-                                       [short(r[g], 2) for g in GOALS] +
-                                       [short(r['mean_final_distance'], 2), short(r['mean_length'], 1),
-                                        short(r['mean_return'], 1)]) + ' |')
+             'Goal shares of the test episodes, mean final distance to the nearest goal, mean length, mean return;',
+             'first every seed\'s episodes pooled (seed `all`), then each seed.']
+    for title, chosen in (('Pooled over the seeds', [r for r in rows if r['seed'] == 'all']),
+                          ('Each seed', [r for r in rows if r['seed'] != 'all'])):
+        lines += ['', f'## {title}', '',
+                  '| agent | alpha | seed | rule | side | episodes | G1 | G2 | G3 | none | final distance | length | return |',
+                  '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+        for r in chosen:
+            lines.append('| ' + ' | '.join([r['agent'], r['alpha'], r['seed'], r['selection'], r['side'], r['episodes']] +
+                                           [short(r[g], 2) for g in GOALS] +
+                                           [short(r['mean_final_distance'], 2), short(r['mean_length'], 1),
+                                            short(r['mean_return'], 1)]) + ' |')
     only = [k for k in keys if (k in before) != (k in after)]
     if only:
         lines += ['', f'{len(only)} rows on one side only (the campaigns ran different grids).']
@@ -105,7 +114,7 @@ def main():
     with open(tmp, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     os.replace(tmp, os.path.join(out, 'multigoal_before_after.md'))
-    print(f'before_after.py: {len(keys)} (agent, alpha, seed, rule) cells, {len(only)} on one side only '
+    print(f'before_after.py: {len(keys)} (agent, alpha, seed or all, rule) cells, {len(only)} on one side only '
           f'-> {os.path.join(out, "multigoal_before_after.csv")}')
 
 

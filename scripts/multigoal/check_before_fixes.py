@@ -67,6 +67,9 @@ def main():
                 bad.append(f"{key}: only {', '.join(both)} in the before/after table")
             elif key[0] in ("sac", "sac-nf") and both["before"] != both["after"]:
                 bad.append(f"{key}: {key[0]} differs before and after, though the fixes do not touch it")
+        pooled = {(k[0], k[1], k[3]) for k in sides if k[2] == "all"}
+        for cell in sorted({(k[0], k[1], k[3]) for k in sides if k[2] != "all"} - pooled):
+            bad.append(f"{cell}: no row pooled over the seeds (seed all)")
         if not any(k[0] in ("sac", "sac-nf") for k in sides):
             bad.append("the before/after table has no SAC or SAC-NF cell to compare")
     for line in bad:

@@ -19,7 +19,41 @@ public struct MultigoalReporter: ResultReporter {
             "multigoal_timing": Self.key + ["steps", "cpu_seconds", "wall_seconds"],
             "multigoal_curves": Self.key + ["selection", "step", "episodes", "mean_return"],
             "obstacle": Self.key + ["selection", "episodes", "hit_share", "goal", "share", "share_after_hit"],
+            "multigoal_summary": ["preset", "agent", "alpha", "selection", "seeds", "episodes"] + Self.goalNames
+                + ["mean_final_distance", "mean_length", "mean_return"],
         ]
+    }
+
+    /// `multigoal_summary`: each (preset, agent, alpha, test rule) over all its seeds' test
+    /// episodes pooled (Fig 12 pools 20 seeds x 20 episodes): the share of episodes reaching
+    /// each goal or none, and the mean final distance to the nearest goal, length and return.
+    /// Sums run in (seed, episode) order, so the numbers do not depend on the files' order.
+    public func derivedTables(from tables: [String: CSVTable]) throws -> [String: CSVTable] {
+        guard let episodes = tables["multigoal_episodes"] else { return [:] }
+        let col = Dictionary(uniqueKeysWithValues: episodes.columns.enumerated().map { ($1, $0) })
+        struct Episode { let seed: Int, index: Int, goal: String, distance: Double, length: Int, ret: Double }
+        var order: [[String]] = [], groups: [[String]: [Episode]] = [:]
+        for row in episodes.rows {
+            let key = ["preset", "agent", "alpha", "selection"].map { row[col[$0]!] }
+            guard let seed = Int(row[col["seed"]!]), let index = Int(row[col["episode"]!]),
+                  let distance = Double(row[col["final_distance"]!]), let length = Int(row[col["length"]!]),
+                  let ret = Double(row[col["return"]!]), Self.goalNames.contains(row[col["goal"]!]) else {
+                throw InputError("multigoal_episodes: unreadable row \(row)")
+            }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(Episode(seed: seed, index: index, goal: row[col["goal"]!], distance: distance,
+                                                    length: length, ret: ret))
+        }
+        var out = CSVTable(columns: self.tables["multigoal_summary"]!)
+        for key in order {
+            let e = groups[key]!.sorted { ($0.seed, $0.index) < ($1.seed, $1.index) }
+            let n = Double(e.count)
+            let shares = Self.goalNames.map { g in csvNumber(Double(e.filter { $0.goal == g }.count) / n) }
+            out.append(key + [String(Set(e.map(\.seed)).count), String(e.count)] + shares
+                       + [csvNumber(e.reduce(0) { $0 + $1.distance } / n), csvNumber(Double(e.reduce(0) { $0 + $1.length }) / n),
+                          csvNumber(e.reduce(0) { $0 + $1.ret } / n)])
+        }
+        return ["multigoal_summary": out]
     }
 
     static let goalNames = ["G1", "G2", "G3", "none"]
