@@ -36,9 +36,7 @@ import Testing
 
     /// Whether process `pid` has ended (gone, or a zombie no one has reaped yet).
     private func ended(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.range(of: ")", options: .backwards) else { return true }
-        return stat[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        !FileManager.default.fileExists(atPath: "/proc/\(pid)") || Temporaries.isZombie(pid)
     }
 
     private func partials(_ folder: String) -> [String] {

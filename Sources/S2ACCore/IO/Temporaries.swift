@@ -43,7 +43,7 @@ public enum Temporaries {
     /// Whether `pid` is a zombie (state `Z` in /proc/PID/stat): it has exited and holds no file,
     /// but answers kill(pid, 0) until its parent reaps it, which a killed campaign's orphaned run
     /// waits for in vain where the container's first process does not reap.
-    static func isZombie(_ pid: Int32) -> Bool {
+    public static func isZombie(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.range(of: ")", options: .backwards) else { return false }
         return text[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
