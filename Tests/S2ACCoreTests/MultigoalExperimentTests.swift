@@ -332,6 +332,22 @@ import S2ACCore
         let obstacle = try table("obstacle")
         #expect(obstacle.count == (1 + 3) * 4)
         for row in obstacle { #expect(Double(row["share_after_hit"]!)! <= Double(row["share"]!)! + 1e-12) }
+        // Every obstacle episode, and at one seed the pooled obstacle table is the per-run one.
+        let obstacleEpisodes = try table("obstacle_episodes")
+        #expect(obstacleEpisodes.count == (1 + 3) * 20)
+        for row in obstacleEpisodes {
+            let length = Int(row["length"]!)!, hit = row["first_hit"]!
+            #expect(hit.isEmpty || (1...length).contains(Int(hit)!), "\(row)")
+            #expect((Double(row["final_distance"]!)! < 0.5) == (row["goal"] != "none"), "\(row)")
+        }
+        let obstacleSummary = try table("obstacle_summary")
+        #expect(obstacleSummary.count == obstacle.count)
+        for row in obstacleSummary {
+            #expect(row["seeds"] == "1" && row["episodes"] == "20", "\(row)")
+            let mine = obstacle.first { $0["agent"] == row["agent"] && $0["selection"] == row["selection"] && $0["goal"] == row["goal"] }!
+            #expect(row["hit_share"] == mine["hit_share"] && row["share"] == mine["share"]
+                    && row["share_after_hit"] == mine["share_after_hit"], "\(row) \(mine)")
+        }
         let smooth = try table("multigoal_smoothness")
         #expect(smooth.count == 1 + 3 && smooth.allSatisfy { Double($0["m1"]!)!.isFinite && Double($0["m2"]!)! >= 0 })
         let entropy = try table("multigoal_entropy")
@@ -387,6 +403,26 @@ import S2ACCore
         #expect(Array(summary.rows[1][..<10]) == ["quick", "sql", "10", "max", "1", "1", "0.0", "0.0", "1.0", "0.0"])
         episodes.append(["quick", "sql", "10", "0", "max", "1", "G4", "0.4", "3", "-5"])
         #expect(throws: InputError.self) { try reporter.derivedTables(from: ["multigoal_episodes": episodes]) }
+    }
+
+    /// The obstacle summary pools every seed's obstacle episodes of a cell: values worked out
+    /// by hand, rows given out of order.
+    @Test func obstacleSummaryPoolsEverySeedsEpisodes() throws {
+        let reporter = MultigoalReporter()
+        var episodes = CSVTable(columns: reporter.tables["obstacle_episodes"]!)
+        for (seed, i, goal, hit) in [("1", "0", "G2", "4"), ("0", "1", "none", "2"), ("1", "1", "G3", ""), ("0", "0", "G2", "")] {
+            episodes.append(["quick", "sac", "10", seed, "mean", i, goal, hit, goal == "none" ? "1.2" : "0.3", "30"])
+        }
+        let summary = try #require(try reporter.derivedTables(from: ["obstacle_episodes": episodes])["obstacle_summary"])
+        #expect(summary.columns == ["preset", "agent", "alpha", "selection", "seeds", "episodes", "hit_share", "goal", "share",
+                                    "share_after_hit"])
+        // 4 episodes of 2 seeds; 2 hit the wall (one then reached G2, one reached nothing).
+        #expect(summary.rows == [["quick", "sac", "10", "mean", "2", "4", "0.5", "G1", "0.0", "0.0"],
+                                 ["quick", "sac", "10", "mean", "2", "4", "0.5", "G2", "0.5", "0.25"],
+                                 ["quick", "sac", "10", "mean", "2", "4", "0.5", "G3", "0.25", "0.0"],
+                                 ["quick", "sac", "10", "mean", "2", "4", "0.5", "none", "0.25", "0.25"]])
+        episodes.append(["quick", "sac", "10", "0", "mean", "2", "G1", "0", "0.3", "30"])
+        #expect(throws: InputError.self) { try reporter.derivedTables(from: ["obstacle_episodes": episodes]) }
     }
 
     @Test func badInputExitsTwo() throws {

@@ -19,6 +19,9 @@ public struct MultigoalReporter: ResultReporter {
             "multigoal_timing": Self.key + ["steps", "cpu_seconds", "wall_seconds"],
             "multigoal_curves": Self.key + ["selection", "step", "episodes", "mean_return"],
             "obstacle": Self.key + ["selection", "episodes", "hit_share", "goal", "share", "share_after_hit"],
+            "obstacle_episodes": Self.key + ["selection", "episode", "goal", "first_hit", "final_distance", "length"],
+            "obstacle_summary": ["preset", "agent", "alpha", "selection", "seeds", "episodes", "hit_share", "goal", "share",
+                                 "share_after_hit"],
             "multigoal_summary": ["preset", "agent", "alpha", "selection", "seeds", "episodes"] + Self.goalNames
                 + ["mean_final_distance", "mean_length", "mean_return"],
         ]
@@ -28,8 +31,17 @@ public struct MultigoalReporter: ResultReporter {
     /// episodes pooled (Fig 12 pools 20 seeds x 20 episodes): the share of episodes reaching
     /// each goal or none, and the mean final distance to the nearest goal, length and return.
     /// Sums run in (seed, episode) order, so the numbers do not depend on the files' order.
+    /// `obstacle_summary`: the same pooling of the obstacle episodes (Fig 7, 16): the share
+    /// that hit the wall, and for each goal (or none) the share reaching it and the share
+    /// reaching it after a hit.
     public func derivedTables(from tables: [String: CSVTable]) throws -> [String: CSVTable] {
-        guard let episodes = tables["multigoal_episodes"] else { return [:] }
+        var out: [String: CSVTable] = [:]
+        if let episodes = tables["multigoal_episodes"] { out["multigoal_summary"] = try summary(of: episodes) }
+        if let episodes = tables["obstacle_episodes"] { out["obstacle_summary"] = try obstacleSummary(of: episodes) }
+        return out
+    }
+
+    func summary(of episodes: CSVTable) throws -> CSVTable {
         let col = Dictionary(uniqueKeysWithValues: episodes.columns.enumerated().map { ($1, $0) })
         struct Episode { let seed: Int, index: Int, goal: String, distance: Double, length: Int, ret: Double }
         var order: [[String]] = [], groups: [[String]: [Episode]] = [:]
@@ -53,7 +65,35 @@ public struct MultigoalReporter: ResultReporter {
                        + [csvNumber(e.reduce(0) { $0 + $1.distance } / n), csvNumber(Double(e.reduce(0) { $0 + $1.length }) / n),
                           csvNumber(e.reduce(0) { $0 + $1.ret } / n)])
         }
-        return ["multigoal_summary": out]
+        return out
+    }
+
+    func obstacleSummary(of episodes: CSVTable) throws -> CSVTable {
+        let col = Dictionary(uniqueKeysWithValues: episodes.columns.enumerated().map { ($1, $0) })
+        struct Episode { let seed: Int, goal: String, hit: Bool }
+        var order: [[String]] = [], groups: [[String]: [Episode]] = [:]
+        for row in episodes.rows {
+            let key = ["preset", "agent", "alpha", "selection"].map { row[col[$0]!] }
+            let firstHit = row[col["first_hit"]!]
+            guard let seed = Int(row[col["seed"]!]), Int(row[col["episode"]!]) != nil,
+                  Self.goalNames.contains(row[col["goal"]!]), firstHit.isEmpty || (Int(firstHit) ?? 0) >= 1 else {
+                throw InputError("obstacle_episodes: unreadable row \(row)")
+            }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(Episode(seed: seed, goal: row[col["goal"]!], hit: !firstHit.isEmpty))
+        }
+        var out = CSVTable(columns: self.tables["obstacle_summary"]!)
+        for key in order {
+            let e = groups[key]!  // counts only: the order of the episodes does not matter
+            let n = Double(e.count)
+            let hitShare = csvNumber(Double(e.filter(\.hit).count) / n)
+            for goal in Self.goalNames {
+                out.append(key + [String(Set(e.map(\.seed)).count), String(e.count), hitShare, goal,
+                                  csvNumber(Double(e.filter { $0.goal == goal }.count) / n),
+                                  csvNumber(Double(e.filter { $0.goal == goal && $0.hit }.count) / n)])
+            }
+        }
+        return out
     }
 
     static let goalNames = ["G1", "G2", "G3", "none"]
@@ -79,6 +119,11 @@ public struct MultigoalReporter: ResultReporter {
                     let goal = g == 3 ? -1 : g
                     out["obstacle", default: []].append(key + [name, String(e.count), csvNumber(hitShare), goalName,
                                                                csvNumber(share(goal)), csvNumber(share(goal, hit))])
+                }
+                for i in 0..<e.count {
+                    out["obstacle_episodes", default: []].append(key + [name, String(i), Self.goalNames[e.goals[i] < 0 ? 3 : e.goals[i]],
+                                                                        e.firstHit[i] < 0 ? "" : String(e.firstHit[i]),
+                                                                        csvNumber(e.finalDistances[i]), String(e.lengths[i])])
                 }
                 continue
             }
