@@ -41,24 +41,32 @@ public struct MultigoalReporter: ResultReporter {
         return out
     }
 
-    func summary(of episodes: CSVTable) throws -> CSVTable {
-        let col = Dictionary(uniqueKeysWithValues: episodes.columns.enumerated().map { ($1, $0) })
-        struct Episode { let seed: Int, index: Int, goal: String, distance: Double, length: Int, ret: Double }
+    /// The rows of a per-episode table grouped into (preset, agent, alpha, test rule) cells, in
+    /// the order the cells first appear; `parse` reads one row, nil when it is unreadable.
+    func cells<Episode>(of table: CSVTable, named name: String,
+                        _ parse: (_ row: [String], _ column: (String) -> String) -> Episode?) throws
+        -> [(key: [String], episodes: [Episode])] {
+        let col = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
         var order: [[String]] = [], groups: [[String]: [Episode]] = [:]
-        for row in episodes.rows {
+        for row in table.rows {
+            guard let episode = parse(row, { row[col[$0]!] }) else { throw InputError("\(name): unreadable row \(row)") }
             let key = ["preset", "agent", "alpha", "selection"].map { row[col[$0]!] }
-            guard let seed = Int(row[col["seed"]!]), let index = Int(row[col["episode"]!]),
-                  let distance = Double(row[col["final_distance"]!]), let length = Int(row[col["length"]!]),
-                  let ret = Double(row[col["return"]!]), Self.goalNames.contains(row[col["goal"]!]) else {
-                throw InputError("multigoal_episodes: unreadable row \(row)")
-            }
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Episode(seed: seed, index: index, goal: row[col["goal"]!], distance: distance,
-                                                    length: length, ret: ret))
+            groups[key, default: []].append(episode)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+
+    func summary(of episodes: CSVTable) throws -> CSVTable {
+        struct Episode { let seed: Int, index: Int, goal: String, distance: Double, length: Int, ret: Double }
+        let cells = try cells(of: episodes, named: "multigoal_episodes") { _, c -> Episode? in
+            guard let seed = Int(c("seed")), let index = Int(c("episode")), let distance = Double(c("final_distance")),
+                  let length = Int(c("length")), let ret = Double(c("return")), Self.goalNames.contains(c("goal")) else { return nil }
+            return Episode(seed: seed, index: index, goal: c("goal"), distance: distance, length: length, ret: ret)
         }
         var out = CSVTable(columns: self.tables["multigoal_summary"]!)
-        for key in order {
-            let e = groups[key]!.sorted { ($0.seed, $0.index) < ($1.seed, $1.index) }
+        for (key, episodes) in cells {
+            let e = episodes.sorted { ($0.seed, $0.index) < ($1.seed, $1.index) }
             let n = Double(e.count)
             let shares = Self.goalNames.map { g in csvNumber(Double(e.filter { $0.goal == g }.count) / n) }
             out.append(key + [String(Set(e.map(\.seed)).count), String(e.count)] + shares
@@ -69,22 +77,15 @@ public struct MultigoalReporter: ResultReporter {
     }
 
     func obstacleSummary(of episodes: CSVTable) throws -> CSVTable {
-        let col = Dictionary(uniqueKeysWithValues: episodes.columns.enumerated().map { ($1, $0) })
         struct Episode { let seed: Int, goal: String, hit: Bool }
-        var order: [[String]] = [], groups: [[String]: [Episode]] = [:]
-        for row in episodes.rows {
-            let key = ["preset", "agent", "alpha", "selection"].map { row[col[$0]!] }
-            let firstHit = row[col["first_hit"]!]
-            guard let seed = Int(row[col["seed"]!]), Int(row[col["episode"]!]) != nil,
-                  Self.goalNames.contains(row[col["goal"]!]), firstHit.isEmpty || (Int(firstHit) ?? 0) >= 1 else {
-                throw InputError("obstacle_episodes: unreadable row \(row)")
-            }
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Episode(seed: seed, goal: row[col["goal"]!], hit: !firstHit.isEmpty))
+        let cells = try cells(of: episodes, named: "obstacle_episodes") { _, c -> Episode? in
+            let firstHit = c("first_hit")
+            guard let seed = Int(c("seed")), Int(c("episode")) != nil, Self.goalNames.contains(c("goal")),
+                  firstHit.isEmpty || (Int(firstHit) ?? 0) >= 1 else { return nil }
+            return Episode(seed: seed, goal: c("goal"), hit: !firstHit.isEmpty)
         }
         var out = CSVTable(columns: self.tables["obstacle_summary"]!)
-        for key in order {
-            let e = groups[key]!  // counts only: the order of the episodes does not matter
+        for (key, e) in cells {  // counts only: the order of the episodes does not matter
             let n = Double(e.count)
             let hitShare = csvNumber(Double(e.filter(\.hit).count) / n)
             for goal in Self.goalNames {
@@ -97,6 +98,8 @@ public struct MultigoalReporter: ResultReporter {
     }
 
     static let goalNames = ["G1", "G2", "G3", "none"]
+    /// A recorded goal index (0, 1, 2; -1 for none) as the tables name it.
+    static func goalName(_ goal: Int) -> String { goalNames[goal < 0 ? 3 : goal] }
 
     public func rows(from file: HDF5File, provenance: Provenance) throws -> [String: [[String]]] {
         let spec: MultigoalRunSpec
@@ -121,7 +124,7 @@ public struct MultigoalReporter: ResultReporter {
                                                                csvNumber(share(goal)), csvNumber(share(goal, hit))])
                 }
                 for i in 0..<e.count {
-                    out["obstacle_episodes", default: []].append(key + [name, String(i), Self.goalNames[e.goals[i] < 0 ? 3 : e.goals[i]],
+                    out["obstacle_episodes", default: []].append(key + [name, String(i), Self.goalName(e.goals[i]),
                                                                         e.firstHit[i] < 0 ? "" : String(e.firstHit[i]),
                                                                         csvNumber(e.finalDistances[i]), String(e.lengths[i])])
                 }
@@ -134,7 +137,7 @@ public struct MultigoalReporter: ResultReporter {
                                                                 csvNumber(Double(e.lengths.reduce(0, +)) / n),
                                                                 csvNumber(e.finalDistances.reduce(0, +) / n)])
             for i in 0..<e.count {
-                out["multigoal_episodes", default: []].append(key + [name, String(i), Self.goalNames[e.goals[i] < 0 ? 3 : e.goals[i]],
+                out["multigoal_episodes", default: []].append(key + [name, String(i), Self.goalName(e.goals[i]),
                                                                      csvNumber(e.finalDistances[i]), String(e.lengths[i]),
                                                                      csvNumber(e.returns[i])])
             }
